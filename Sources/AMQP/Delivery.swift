@@ -1,0 +1,51 @@
+/// A message delivered to a consumer (basic.deliver) or fetched with basic.get.
+///
+/// Acknowledge it exactly once with `ack()`, `nack(requeue:)` or `reject(requeue:)`. An
+/// unacknowledged delivery is redelivered (with `redelivered == true`) when its channel or
+/// connection goes away.
+public struct Delivery: Sendable {
+    public var message: Message
+    public var deliveryTag: UInt64
+    public var redelivered: Bool
+    public var exchange: String
+    public var routingKey: String
+    /// Empty for basic.get results.
+    public var consumerTag: String
+    let acknowledger: Acknowledger
+
+    public var body: [UInt8] { message.body }
+    public var properties: BasicProperties { message.properties }
+
+    /// Positive acknowledgement: the broker forgets the message.
+    public func ack(multiple: Bool = false) throws {
+        try acknowledger.send(.ack(multiple: multiple), tag: deliveryTag)
+    }
+
+    /// Negative acknowledgement. With `requeue: false` the queue's dead-letter exchange gets it.
+    public func nack(multiple: Bool = false, requeue: Bool) throws {
+        try acknowledger.send(.nack(multiple: multiple, requeue: requeue), tag: deliveryTag)
+    }
+
+    /// Reject this one delivery. With `requeue: false` the queue's dead-letter exchange gets it.
+    public func reject(requeue: Bool) throws {
+        try acknowledger.send(.reject(requeue: requeue), tag: deliveryTag)
+    }
+}
+
+/// Routes an acknowledgement to the channel and connection incarnation a delivery came from.
+struct Acknowledger: Sendable {
+    enum Kind: Sendable {
+        case ack(multiple: Bool)
+        case nack(multiple: Bool, requeue: Bool)
+        case reject(requeue: Bool)
+    }
+
+    let loop: ConnectionLoop
+    let channel: UInt16
+    /// Incremented each time the channel is (re)opened: tags of an older incarnation are void.
+    let epoch: UInt64
+
+    func send(_ kind: Kind, tag: UInt64) throws {
+        try loop.acknowledge(channel: channel, epoch: epoch, tag: tag, kind: kind)
+    }
+}

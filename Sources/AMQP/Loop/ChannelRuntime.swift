@@ -1,0 +1,59 @@
+/// The I/O thread's state of one channel. Lives only on the connection's I/O thread.
+final class ChannelRuntime {
+    enum State {
+        case open
+        /// The client sent channel.close and waits for close-ok.
+        case closing
+        /// The connection is down; the channel is re-opened when it comes back.
+        case suspended
+    }
+
+    struct PendingRPC {
+        var method: ClientMethod
+        var completion: (Result<RPCReply, AMQPError>) -> Void
+    }
+
+    let id: UInt16
+    var state = State.open
+    /// Incremented on every (re)open; deliveries remember theirs so stale acks are caught.
+    var epoch: UInt64 = 1
+    let publisherConfirms: Bool
+    var prefetch: (count: UInt16, global: Bool)?
+    /// Only the head is in flight: AMQP allows one synchronous method per channel at a time.
+    var rpcs: [PendingRPC] = []
+    var confirms = ConfirmTracker<PublishCompletion>()
+    var consumers: [String: ConsumerRuntime] = [:]
+    var assembler = ContentAssembler()
+
+    init(id: UInt16, publisherConfirms: Bool) {
+        self.id = id
+        self.publisherConfirms = publisherConfirms
+    }
+}
+
+/// What an RPC completes with: a reply method, or for basic.get the message that followed.
+enum RPCReply: Sendable {
+    case method(ServerMethod)
+    case content(ContentAssembler.Completed)
+}
+
+typealias PublishCompletion = @Sendable (Result<Void, AMQPError>) -> Void
+
+/// A consumer as the I/O thread knows it: enough to resume it after a reconnect.
+final class ConsumerRuntime {
+    let tag: String
+    let queue: String
+    let exclusive: Bool
+    let arguments: FieldTable
+    let continuation: AsyncThrowingStream<Delivery, any Error>.Continuation
+
+    init(tag: String, queue: String, exclusive: Bool, arguments: FieldTable,
+         continuation: AsyncThrowingStream<Delivery, any Error>.Continuation) {
+        self.tag = tag
+        self.queue = queue
+        self.exclusive = exclusive
+        self.arguments = arguments
+        self.continuation = continuation
+    }
+}
+

@@ -1,0 +1,40 @@
+#ifndef DREHSCHEIBE_CBENCHLOOP_H
+#define DREHSCHEIBE_CBENCHLOOP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/// The baseline of `drehscheibe bench amqp` and `bench router`: plain C loops over librabbitmq,
+/// as a C programmer would write them, to compare the Swift client against.
+typedef struct {
+    const char *host;
+    int port;
+    const char *vhost;
+    const char *user;
+    const char *password;
+} cbench_target;
+
+typedef struct {
+    int status;            // 0 on success
+    char error[256];
+    uint64_t messages;
+    double seconds;
+} cbench_result;
+
+/// Publishes `count` persistent messages of `size` bytes to the default exchange with routing
+/// key `queue`, publisher confirms on, at most `window` unconfirmed at a time.
+cbench_result cbench_publish(cbench_target target, const char *queue, uint64_t count, size_t size,
+                             uint64_t window);
+
+/// Consumes `count` messages from `queue` with manual acks, one basic.ack per message.
+cbench_result cbench_consume(cbench_target target, const char *queue, uint64_t count, uint16_t prefetch);
+
+/// Pass-through: consumes from `from`, publishes each body and properties to the default
+/// exchange with routing key `to` (confirms on, `window` in flight), and acks the input once
+/// its copy is confirmed; runs until `count` messages went through. Latency samples (seconds
+/// from the message's timestamp header "x-bench-sent-ns" to the confirm) go to `latencies`
+/// when non-null (capacity `count`).
+cbench_result cbench_pass_through(cbench_target target, const char *from, const char *to, uint64_t count,
+                                  uint16_t prefetch, uint64_t window, double *latencies);
+
+#endif

@@ -1,0 +1,24 @@
+#ifndef DREHSCHEIBE_CRABBITMQ_H
+#define DREHSCHEIBE_CRABBITMQ_H
+
+// Debian's librabbitmq-dev 0.11 (pkg-config name `librabbitmq`).
+#include <amqp.h>
+#include <amqp_framing.h>
+#include <amqp_tcp_socket.h>
+#include <amqp_ssl_socket.h>
+
+/// `amqp_login_with_properties` with SASL PLAIN. The library function is variadic, which
+/// Swift cannot call.
+amqp_rpc_reply_t drs_login_plain(amqp_connection_state_t state, const char *vhost,
+                                 int channel_max, int frame_max, int heartbeat,
+                                 const amqp_table_t *client_properties,
+                                 const char *username, const char *password);
+
+/// `amqp_login_with_properties` with SASL EXTERNAL (identity from the TLS client
+/// certificate; `identity` may be the empty string).
+amqp_rpc_reply_t drs_login_external(amqp_connection_state_t state, const char *vhost,
+                                    int channel_max, int frame_max, int heartbeat,
+                                    const amqp_table_t *client_properties,
+                                    const char *identity);
+
+#endif

@@ -1,0 +1,577 @@
+import Foundation
+
+/// Walks compiled nodes over an instance. Two modes: fast (`detailed == false`: stop at the
+/// first failure, no paths, no messages) and detailed (collect every error with locations).
+struct Evaluator {
+    /// Borrowed from the program for one validation (see ``with(_:detailed:_:)``).
+    let nodes: UnsafeBufferPointer<SchemaNode>
+    let keywords: UnsafeBufferPointer<Keyword>
+    let tables: KeywordTables
+    let resources: [CompiledSchema.Resource]
+    let root: Int
+    let usesDynamicScope: Bool
+    let options: ValidationOptions
+    var detailed: Bool
+    var errors: [SchemaViolation] = []
+    var instancePath: [PathComponent] = []
+    var keywordPath: [String] = []
+    /// Resources entered so far, outermost first, for `$dynamicRef`.
+    var scope: [Int] = []
+    var depth = 0
+    /// The moment `x-notInFuture` compares against, read once per validation.
+    var now: Date?
+
+    /// Runs `body` with an evaluator whose node and keyword pointers stay valid for its duration.
+    static func with<R>(_ program: CompiledSchema.Program, detailed: Bool, _ body: (inout Evaluator) -> R) -> R {
+        program.nodes.withUnsafeBufferPointer { nodes in
+            program.keywords.withUnsafeBufferPointer { keywords in
+                var evaluator = Evaluator(program: program, nodes: nodes, keywords: keywords, detailed: detailed)
+                return body(&evaluator)
+            }
+        }
+    }
+
+    private init(program: CompiledSchema.Program, nodes: UnsafeBufferPointer<SchemaNode>,
+                 keywords: UnsafeBufferPointer<Keyword>, detailed: Bool) {
+        self.nodes = nodes
+        self.keywords = keywords
+        tables = program.tables
+        resources = program.resources
+        root = program.root
+        usesDynamicScope = program.usesDynamicScope
+        options = program.options
+        self.detailed = detailed
+        now = program.options.referenceTime
+    }
+
+    mutating func run(_ instance: JSONValue) -> Bool {
+        var none: Evaluated? = nil
+        return evaluate(root, instance, &none)
+    }
+
+    // MARK: Nodes
+
+    mutating func evaluate(_ requested: Int, _ instance: JSONValue, _ annotations: inout Evaluated?) -> Bool {
+        // The fast path skips `$ref`-only schemas; detailed paths keep them for keyword locations.
+        let index = detailed ? requested : nodes[requested].alias
+        let start = nodes[index].keywordStart
+        let end = nodes[index].keywordEnd
+        if start == end { return true }
+        depth += 1
+        defer { depth -= 1 }
+        if depth > options.maxEvaluationDepth {
+            report(index, "$ref") { Messages.tooDeep($0) }
+            return false
+        }
+        var pushed = false
+        if usesDynamicScope {
+            let resource = nodes[index].resource
+            if scope.last != resource {
+                scope.append(resource)
+                pushed = true
+            }
+        }
+        defer { if pushed { scope.removeLast() } }
+        var valid = true
+        if nodes[index].collectsAnnotations {
+            var own: Evaluated? = Evaluated()
+            for k in start..<end {
+                if !apply(keywords[k], index, instance, &own) {
+                    valid = false
+                    if !detailed { break }
+                }
+            }
+            if valid, annotations != nil, let own { annotations!.formUnion(own) }
+        } else {
+            for k in start..<end {
+                if !apply(keywords[k], index, instance, &annotations) {
+                    valid = false
+                    if !detailed { break }
+                }
+            }
+        }
+        return valid
+    }
+
+    /// Evaluates a subschema at a member of the instance.
+    @inline(__always)
+    mutating func member(_ node: Int, _ value: JSONValue, _ key: String, _ keyword: String, _ sub: String? = nil) -> Bool {
+        var none: Evaluated? = nil
+        guard detailed else { return evaluate(node, value, &none) }
+        instancePath.append(.key(key))
+        keywordPath.append(keyword)
+        if let sub { keywordPath.append(sub) }
+        defer {
+            instancePath.removeLast()
+            keywordPath.removeLast(sub == nil ? 1 : 2)
+        }
+        return evaluate(node, value, &none)
+    }
+
+    /// Evaluates a subschema at an item of the instance.
+    @inline(__always)
+    mutating func item(_ node: Int, _ value: JSONValue, _ index: Int, _ keyword: String, _ sub: String? = nil) -> Bool {
+        var none: Evaluated? = nil
+        guard detailed else { return evaluate(node, value, &none) }
+        instancePath.append(.index(index))
+        keywordPath.append(keyword)
+        if let sub { keywordPath.append(sub) }
+        defer {
+            instancePath.removeLast()
+            keywordPath.removeLast(sub == nil ? 1 : 2)
+        }
+        return evaluate(node, value, &none)
+    }
+
+    /// Evaluates a subschema at the same instance location (applicators, references).
+    @inline(__always)
+    mutating func inPlace(_ node: Int, _ instance: JSONValue, _ annotations: inout Evaluated?,
+                          _ keyword: String, _ sub: String? = nil) -> Bool {
+        guard detailed else { return evaluate(node, instance, &annotations) }
+        keywordPath.append(keyword)
+        if let sub { keywordPath.append(sub) }
+        defer { keywordPath.removeLast(sub == nil ? 1 : 2) }
+        return evaluate(node, instance, &annotations)
+    }
+
+    /// Evaluates without recording errors (conditions, `not`, `contains` candidates).
+    @inline(__always)
+    mutating func quietly(_ node: Int, _ instance: JSONValue, _ annotations: inout Evaluated?) -> Bool {
+        let saved = detailed
+        detailed = false
+        defer { detailed = saved }
+        return evaluate(node, instance, &annotations)
+    }
+
+    mutating func report(_ node: Int, _ keyword: String?, _ message: ([PathComponent]) -> String) {
+        guard detailed, errors.count < options.maxErrors else { return }
+        var keywordTokens = keywordPath
+        var absolute = nodes[node].location
+        if let keyword {
+            keywordTokens.append(keyword)
+            absolute += "/" + JSONPointer.escape(keyword)
+        }
+        errors.append(SchemaViolation(
+            instanceLocation: JSONPointer(tokens: instancePath.map(\.token)),
+            keywordLocation: JSONPointer(tokens: keywordTokens),
+            absoluteKeywordLocation: absolute,
+            keyword: keyword ?? "false",
+            message: Messages.prefix(instancePath) + message(instancePath)))
+    }
+
+    // MARK: Keywords
+
+    mutating func apply(_ keyword: Keyword, _ node: Int, _ instance: JSONValue, _ annotations: inout Evaluated?) -> Bool {
+        switch keyword {
+        case .alwaysFalse:
+            report(node, nil) { Messages.notAllowed($0) }
+            return false
+
+        case .type(let types):
+            if types.matches(instance) { return true }
+            report(node, "type") { Messages.type($0, types) }
+            return false
+
+        case .const(let index):
+            let expected = tables.values[index]
+            if instance == expected { return true }
+            report(node, "const") { Messages.const($0, expected) }
+            return false
+
+        case .enumeration(let index):
+            let rule = tables.enums[index]
+            if rule.contains(instance) { return true }
+            report(node, "enum") { Messages.enumeration($0, rule.values) }
+            return false
+
+        case .minimum(let index):
+            let limit = tables.numbers[index]
+            guard case .number(let n) = instance, JSONNumber.compare(n, limit) < 0 else { return true }
+            report(node, "minimum") { Messages.bound($0, "at least", limit) }
+            return false
+
+        case .exclusiveMinimum(let index):
+            let limit = tables.numbers[index]
+            guard case .number(let n) = instance, JSONNumber.compare(n, limit) <= 0 else { return true }
+            report(node, "exclusiveMinimum") { Messages.bound($0, "greater than", limit) }
+            return false
+
+        case .maximum(let index):
+            let limit = tables.numbers[index]
+            guard case .number(let n) = instance, JSONNumber.compare(n, limit) > 0 else { return true }
+            report(node, "maximum") { Messages.bound($0, "at most", limit) }
+            return false
+
+        case .exclusiveMaximum(let index):
+            let limit = tables.numbers[index]
+            guard case .number(let n) = instance, JSONNumber.compare(n, limit) >= 0 else { return true }
+            report(node, "exclusiveMaximum") { Messages.bound($0, "less than", limit) }
+            return false
+
+        case .multipleOf(let index):
+            let divisor = tables.numbers[index]
+            guard case .number(let n) = instance, !n.isMultiple(of: divisor) else { return true }
+            report(node, "multipleOf") { Messages.bound($0, "a multiple of", divisor) }
+            return false
+
+        case .minLength(let limit):
+            guard case .string(let s) = instance else { return true }
+            let bytes = s.utf8.count
+            if bytes / 4 >= limit { return true }
+            if bytes >= limit, s.unicodeScalars.count >= limit { return true }
+            report(node, "minLength") { Messages.length($0, "at least", limit) }
+            return false
+
+        case .maxLength(let limit):
+            guard case .string(let s) = instance else { return true }
+            if s.utf8.count <= limit || s.unicodeScalars.count <= limit { return true }
+            report(node, "maxLength") { Messages.length($0, "at most", limit) }
+            return false
+
+        case .pattern(let index):
+            let pattern = tables.patterns[index]
+            guard case .string(let s) = instance, !pattern.matches(s) else { return true }
+            let label = nodes[node].label
+            report(node, "pattern") { Messages.pattern($0, pattern.source, label: label) }
+            return false
+
+        case .format(let format):
+            guard case .string(let s) = instance, !format.isValid(s) else { return true }
+            report(node, "format") { Messages.format($0, format) }
+            return false
+
+        case .minItems(let limit):
+            guard case .array(let items) = instance, items.count < limit else { return true }
+            report(node, "minItems") { Messages.count($0, "at least", limit, "entry", "entries") }
+            return false
+
+        case .maxItems(let limit):
+            guard case .array(let items) = instance, items.count > limit else { return true }
+            report(node, "maxItems") { Messages.count($0, "at most", limit, "entry", "entries") }
+            return false
+
+        case .uniqueItems:
+            guard case .array(let items) = instance, let (first, second) = Self.duplicate(in: items) else { return true }
+            report(node, "uniqueItems") { Messages.duplicate($0, first, second) }
+            return false
+
+        case .minProperties(let limit):
+            guard case .object(let object) = instance, object.count < limit else { return true }
+            report(node, "minProperties") { Messages.count($0, "at least", limit, "field", "fields") }
+            return false
+
+        case .maxProperties(let limit):
+            guard case .object(let object) = instance, object.count > limit else { return true }
+            report(node, "maxProperties") { Messages.count($0, "at most", limit, "field", "fields") }
+            return false
+
+        case .required(let index):
+            let (names, ascii) = tables.names[index]
+            guard case .object(let object) = instance else { return true }
+            var valid = true
+            var hint = 0
+            for name in names where (ascii ? object.position(ofASCII: name, hint: &hint) : object.position(of: name, hint: &hint)) == nil {
+                valid = false
+                if !detailed { return false }
+                report(node, "required") { Messages.missing($0, name) }
+            }
+            return valid
+
+        case .dependentRequired(let index):
+            let rules = tables.dependentRequired[index]
+            guard case .object(let object) = instance else { return true }
+            var valid = true
+            for rule in rules where object.position(of: rule.name) != nil {
+                for name in rule.required where object.position(of: name) == nil {
+                    valid = false
+                    if !detailed { return false }
+                    report(node, "dependentRequired") { Messages.dependentMissing($0, name, because: rule.name) }
+                }
+            }
+            return valid
+
+        case .members(let index):
+            let rule = tables.members[index]
+            guard case .object(let object) = instance else { return true }
+            return applyMembers(rule, node, object, &annotations)
+
+        case .propertyNames(let target):
+            guard case .object(let object) = instance else { return true }
+            var valid = true
+            for member in object.members {
+                let key = member.key
+                var none: Evaluated? = nil
+                if !quietly(target, .string(key), &none) {
+                    valid = false
+                    if !detailed { return false }
+                    report(node, "propertyNames") { Messages.propertyName($0, key) }
+                }
+            }
+            return valid
+
+        case .dependentSchemas(let index):
+            let rules = tables.dependentSchemas[index]
+            guard case .object(let object) = instance else { return true }
+            var valid = true
+            for rule in rules where object.position(of: rule.name) != nil {
+                if !inPlace(rule.node, instance, &annotations, "dependentSchemas", rule.name) {
+                    valid = false
+                    if !detailed { return false }
+                }
+            }
+            return valid
+
+        case .prefixItems(let index):
+            let targets = tables.nodeLists[index]
+            guard case .array(let items) = instance else { return true }
+            var valid = true
+            let end = Swift.min(items.count, targets.count)
+            for i in 0..<end where !item(targets[i], items[i], i, "prefixItems", String(i)) {
+                valid = false
+                if !detailed { return false }
+            }
+            annotations?.insert(upTo: end)
+            return valid
+
+        case .items(let target, let start):
+            guard case .array(let items) = instance else { return true }
+            var valid = true
+            if start < items.count {
+                for i in start..<items.count where !item(target, items[i], i, "items") {
+                    valid = false
+                    if !detailed { return false }
+                }
+            }
+            annotations?.insertAll()
+            return valid
+
+        case .contains(let target, let minimum, let maximum):
+            guard case .array(let items) = instance else { return true }
+            var matches = 0
+            for i in items.indices {
+                var none: Evaluated? = nil
+                if quietly(target, items[i], &none) {
+                    matches += 1
+                    annotations?.insert(i)
+                    if annotations == nil && !detailed && maximum == Int.max && matches >= minimum { break }
+                }
+            }
+            if matches < minimum {
+                report(node, "contains") { Messages.contains($0, matches, atLeast: minimum) }
+                return false
+            }
+            if matches > maximum {
+                report(node, "contains") { Messages.contains($0, matches, atMost: maximum) }
+                return false
+            }
+            return true
+
+        case .allOf(let index):
+            let targets = tables.nodeLists[index]
+            var valid = true
+            for (i, target) in targets.enumerated() where !inPlace(target, instance, &annotations, "allOf", String(i)) {
+                valid = false
+                if !detailed { return false }
+            }
+            return valid
+
+        case .anyOf(let index):
+            let targets = tables.nodeLists[index]
+            let mark = errors.count
+            var matched = false
+            for (i, target) in targets.enumerated() {
+                if annotations != nil {
+                    var branch: Evaluated? = Evaluated()
+                    if inPlace(target, instance, &branch, "anyOf", String(i)) {
+                        matched = true
+                        if let branch { annotations!.formUnion(branch) }
+                    }
+                } else {
+                    var none: Evaluated? = nil
+                    if inPlace(target, instance, &none, "anyOf", String(i)) {
+                        matched = true
+                        break
+                    }
+                }
+            }
+            if matched {
+                if errors.count > mark { errors.removeSubrange(mark...) }
+                return true
+            }
+            report(node, "anyOf") { Messages.anyOf($0, targets.count) }
+            return false
+
+        case .oneOf(let index):
+            let targets = tables.nodeLists[index]
+            let mark = errors.count
+            var passing: [Int] = []
+            var merged: Evaluated? = nil
+            for (i, target) in targets.enumerated() {
+                var branch: Evaluated? = annotations != nil ? Evaluated() : nil
+                if inPlace(target, instance, &branch, "oneOf", String(i)) {
+                    passing.append(i)
+                    merged = branch
+                    if passing.count > 1 && !detailed { return false }
+                }
+            }
+            if passing.count == 1 {
+                if errors.count > mark { errors.removeSubrange(mark...) }
+                if let merged { annotations?.formUnion(merged) }
+                return true
+            }
+            if passing.isEmpty {
+                report(node, "oneOf") { Messages.oneOfNone($0, targets.count) }
+            } else {
+                if errors.count > mark { errors.removeSubrange(mark...) }
+                report(node, "oneOf") { Messages.oneOfMany($0, passing) }
+            }
+            return false
+
+        case .not(let target):
+            var none: Evaluated? = nil
+            guard quietly(target, instance, &none) else { return true }
+            report(node, "not") { Messages.not($0) }
+            return false
+
+        case .conditional(let condition, let then, let otherwise):
+            var conditionAnnotations: Evaluated? = annotations != nil ? Evaluated() : nil
+            if quietly(condition, instance, &conditionAnnotations) {
+                if let conditionAnnotations { annotations?.formUnion(conditionAnnotations) }
+                guard then >= 0 else { return true }
+                return inPlace(then, instance, &annotations, "then")
+            }
+            guard otherwise >= 0 else { return true }
+            return inPlace(otherwise, instance, &annotations, "else")
+
+        case .ref(let target):
+            return inPlace(target, instance, &annotations, "$ref")
+
+        case .dynamicRef(let target, let anchor):
+            var resolved = target
+            if anchor >= 0 {
+                let anchor = tables.strings[anchor]
+                for resource in scope {
+                    if let dynamic = resources[resource].dynamicAnchors[anchor] {
+                        resolved = dynamic
+                        break
+                    }
+                }
+            }
+            return inPlace(resolved, instance, &annotations, "$dynamicRef")
+
+        case .unevaluatedProperties(let target):
+            guard case .object(let object) = instance else { return true }
+            var valid = true
+            for j in object.indices where !(annotations?.contains(j) ?? false) {
+                if !member(target, object.members[j].value, object.members[j].key, "unevaluatedProperties") {
+                    valid = false
+                    if !detailed { return false }
+                }
+            }
+            if valid { annotations?.insertAll() }
+            return valid
+
+        case .unevaluatedItems(let target):
+            guard case .array(let items) = instance else { return true }
+            var valid = true
+            for i in items.indices where !(annotations?.contains(i) ?? false) {
+                if !item(target, items[i], i, "unevaluatedItems") {
+                    valid = false
+                    if !detailed { return false }
+                }
+            }
+            if valid { annotations?.insertAll() }
+            return valid
+
+        case .codeList(let index):
+            let list = tables.codeLists[index]
+            guard case .string(let s) = instance, !list.contains(s) else { return true }
+            report(node, "x-codeList") { Messages.codeList($0, list) }
+            return false
+
+        case .mrzTD3:
+            guard case .string(let s) = instance else { return true }
+            do {
+                _ = try MachineReadableZone(td3: s)
+                return true
+            } catch {
+                report(node, "x-mrz") { Messages.mrz($0, error) }
+                return false
+            }
+
+        case .notInFuture:
+            guard case .string(let s) = instance else { return true }
+            let reference = now ?? Date()
+            now = reference
+            if s.utf8.count == 10 {
+                guard let date = CalendarDate(rfc3339: s), date > CalendarDate(utc: reference) else { return true }
+            } else {
+                guard let moment = ZonedDateTime(rfc3339: s), moment.instant > reference else { return true }
+            }
+            report(node, "x-notInFuture") { Messages.inFuture($0) }
+            return false
+
+        case .dateOrder(let index):
+            let rules = tables.dateOrders[index]
+            guard case .object(let object) = instance else { return true }
+            var valid = true
+            for rule in rules where !rule.isSatisfied(by: object) {
+                valid = false
+                if !detailed { return false }
+                report(node, "x-dateOrder") { Messages.dateOrder($0, rule) }
+            }
+            return valid
+        }
+    }
+
+    /// One pass over the members for `properties`, `patternProperties` and `additionalProperties`.
+    mutating func applyMembers(_ rule: MembersRule, _ node: Int, _ object: JSONObject, _ annotations: inout Evaluated?) -> Bool {
+        var valid = true
+        var hint = 0
+        return object.members.withUnsafeBufferPointer { members in
+        for j in members.indices {
+            let key = members[j].key
+            let value = members[j].value
+            var matched = false
+            if let slot = rule.properties.slot(key, hint: &hint) {
+                matched = true
+                if !member(rule.properties.nodes[slot], value, key, "properties", key) {
+                    valid = false
+                    if !detailed { return false }
+                }
+            }
+            for (pattern, target) in rule.patterns where pattern.matches(key) {
+                matched = true
+                if !member(target, value, key, "patternProperties", pattern.source) {
+                    valid = false
+                    if !detailed { return false }
+                }
+            }
+            if !matched, let additional = rule.additional {
+                matched = true
+                if !member(additional, value, key, "additionalProperties") {
+                    valid = false
+                    if !detailed { return false }
+                }
+            }
+            if matched { annotations?.insert(j) }
+        }
+        return valid
+        }
+    }
+
+    /// Positions of the first two equal items, if any.
+    static func duplicate(in items: [JSONValue]) -> (Int, Int)? {
+        if items.count <= 16 {
+            for i in items.indices {
+                for j in (i + 1)..<items.count where items[i] == items[j] { return (i, j) }
+            }
+            return nil
+        }
+        var seen: [JSONValue: Int] = [:]
+        for (i, item) in items.enumerated() {
+            if let earlier = seen.updateValue(i, forKey: item) { return (earlier, i) }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,19 @@
+import ArgumentParser
+
+/// The one command-line tool of Drehscheibe: router, adapters, operations, validation and benchmarks.
+@main
+struct Drehscheibe: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "drehscheibe",
+        abstract: "AMQP integration broker for German migration administration.",
+        discussion: """
+            Connection options default to the environment: DREHSCHEIBE_AMQP_URL \
+            (amqp[s]://user:pass@host:port/vhost).
+            """,
+        subcommands: [
+            Publish.self,
+            Consume.self,
+            Bench.self,
+        ]
+    )
+}
