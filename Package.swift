@@ -25,6 +25,11 @@ let package = Package(
             name: "CRabbitMQ",
             linkerSettings: [.linkedLibrary("rabbitmq")]
         ),
+        // The benchmarks' baseline: plain C loops over librabbitmq.
+        .target(
+            name: "CBenchLoop",
+            linkerSettings: [.linkedLibrary("rabbitmq")]
+        ),
         .target(
             name: "AMQP",
             dependencies: [
@@ -42,6 +47,7 @@ let package = Package(
             dependencies: [
                 "AMQP",
                 "CaseModel",
+                "CBenchLoop",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -99,3 +99,59 @@ struct StateMachineTests {
 extension ContentAssembler.Completed: Equatable {
     public static func == (lhs: Self, rhs: Self) -> Bool { lhs.message == rhs.message }
 }
+
+@Suite("Acknowledgement coalescing (no broker)")
+struct AckCoalescerTests {
+    @Test("in-order acks become one multiple ack")
+    func inOrder() {
+        var acks = AckCoalescer()
+        for tag in 1...5 { acks.delivered(UInt64(tag)) }
+        for tag in 1...5 { acks.ack(UInt64(tag)) }
+        let flushed = acks.flush()
+        #expect(flushed.multipleUpTo == 5)
+        #expect(flushed.singles.isEmpty)
+        #expect(acks.outstandingCount == 0)
+    }
+
+    @Test("an unacknowledged delivery stops the prefix; later acks go out singly")
+    func gap() {
+        var acks = AckCoalescer()
+        for tag in 1...6 { acks.delivered(UInt64(tag)) }
+        for tag in [1, 2, 4, 6] { acks.ack(UInt64(tag)) }
+        let first = acks.flush()
+        #expect(first.multipleUpTo == 2)
+        #expect(first.singles == [4, 6])
+        #expect(acks.outstandingCount == 2)  // 3 and 5
+        acks.ack(3)
+        let second = acks.flush()
+        #expect(second.multipleUpTo == 3)  // 4 was settled before, so the prefix ends at 3 or 4
+        #expect(second.singles.isEmpty)
+        #expect(acks.outstandingCount == 1)
+        acks.ack(5)
+        #expect(acks.flush().multipleUpTo == 5)
+        #expect(acks.outstandingCount == 0)
+    }
+
+    @Test("a nack in the middle is settled separately and never covered twice")
+    func nackInMiddle() {
+        var acks = AckCoalescer()
+        for tag in 1...4 { acks.delivered(UInt64(tag)) }
+        acks.settle(2, multiple: false)  // nacked and sent by the caller
+        for tag in [1, 3, 4] { acks.ack(UInt64(tag)) }
+        let flushed = acks.flush()
+        // Broker-side 2 is no longer outstanding, so a multiple ack up to 4 covers exactly 1, 3, 4.
+        #expect(flushed.multipleUpTo == 4)
+        #expect(flushed.singles.isEmpty)
+        #expect(acks.outstandingCount == 0)
+        #expect(acks.flush().multipleUpTo == nil)
+    }
+
+    @Test("nothing acked, nothing sent; reset forgets")
+    func idle() {
+        var acks = AckCoalescer()
+        acks.delivered(1)
+        #expect(acks.flush().multipleUpTo == nil)
+        acks.reset()
+        #expect(acks.outstandingCount == 0)
+    }
+}

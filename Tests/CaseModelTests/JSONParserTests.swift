@@ -61,6 +61,29 @@ struct JSONParserTests {
         #expect(error.column == column)
     }
 
+    @Test("special bytes are found at every offset of the word-at-a-time string scan")
+    func scanOffsets() throws {
+        for length in 0..<20 {
+            let plain = String(repeating: "a", count: length)
+            #expect(try JSONValue(parsing: "[\"\(plain)\"]")[0] == .string(plain))
+            for position in 0..<length {
+                var bytes = Array("[\"\(plain)\"]".utf8)
+                bytes[2 + position] = 0x1F
+                #expect(failure(bytes: bytes)?.code == .controlCharacter)
+                #expect(failure(bytes: bytes)?.offset == 2 + position)
+                bytes[2 + position] = 0xFF
+                #expect(failure(bytes: bytes)?.offset == 2 + position)
+                var escaped = Array("[\"\(plain)\"]".utf8)
+                escaped.insert(contentsOf: Array("\\n".utf8), at: 2 + position)
+                let value = try JSONParser().parse(escaped)
+                #expect(value[0]?.stringValue?.utf8.count == length + 1)
+                var accented = Array("[\"\(plain)\"]".utf8)
+                accented.insert(contentsOf: Array("é".utf8), at: 2 + position)
+                #expect(try JSONParser().parse(accented)[0]?.stringValue?.unicodeScalars.count == length + 1)
+            }
+        }
+    }
+
     @Test("invalid UTF-8 is rejected where it occurs")
     func invalidUTF8() throws {
         let cases: [([UInt8], Int)] = [

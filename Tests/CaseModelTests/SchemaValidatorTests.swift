@@ -161,6 +161,11 @@ struct SchemaValidatorTests {
 
     @Test("the draft 2020-12 meta-schema validates schemas")
     func metaschema() throws {
+        let registry = SchemaRegistry()
+        for path in ["schema", "meta/core", "meta/applicator", "meta/unevaluated", "meta/validation", "meta/meta-data",
+                     "meta/format-annotation", "meta/format-assertion", "meta/content"] {
+            #expect(registry.contains(uri: "https://json-schema.org/draft/2020-12/" + path), "\(path) missing")
+        }
         let meta = try SchemaRegistry().compile(uri: SchemaRegistry.draft202012)
         #expect(meta.isValid(Self.personSchema))
         #expect(!meta.isValid(["type": "strang"]))

@@ -24,6 +24,7 @@ final class ChannelRuntime {
     var confirms = ConfirmTracker<PublishCompletion>()
     var consumers: [String: ConsumerRuntime] = [:]
     var assembler = ContentAssembler()
+    var acks = AckCoalescer()
 
     init(id: UInt16, publisherConfirms: Bool) {
         self.id = id

@@ -205,6 +205,7 @@ extension ConnectionLoop {
     private func restore(_ channel: ChannelRuntime) throws {
         channel.state = .open
         channel.epoch += 1
+        channel.acks.reset()
         do {
             _ = try blockingRPC(.channelOpen, on: channel.id)
             if channel.publisherConfirms { _ = try blockingRPC(.confirmSelect, on: channel.id) }

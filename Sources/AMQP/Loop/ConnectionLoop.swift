@@ -59,6 +59,8 @@ final class ConnectionLoop: @unchecked Sendable {
     let arena = CArena()
     var shutdownWaiters: [CheckedContinuation<Void, Never>] = []
     var negotiatedHeartbeat: Int32 = 0
+    var socketReadable = true
+    var pendingAckChannels: Set<UInt16> = []
 
     /// Reserved for re-declaring topology during recovery; never handed out to users.
     var recoveryChannel: UInt16 { UInt16(clamping: max(2, configuration.channelMax)) }
@@ -186,28 +188,30 @@ final class ConnectionLoop: @unchecked Sendable {
                 return (shared.jobs, shared.shutdownRequested)
             }
             for job in jobs { job(self) }
+            flushAcknowledgements()
             if shutdown {
                 terminate(error: nil)
                 return
             }
             switch state {
             case .connected:
-                pump(limit: 1024)
-                guard case .connected = state else { continue }
-                expireHeldPublishes()
-                if let connection, amqp_frames_enqueued(connection) != 0 || amqp_data_in_buffer(connection) != 0 {
-                    continue
+                if socketReadable || hasBufferedInput {
+                    socketReadable = false
+                    pump(limit: 1024)
                 }
-                sleep(socket: amqp_get_sockfd(connection!), timeoutMilliseconds: pollTimeout())
+                guard case .connected = state, let connection else { continue }
+                expireHeldPublishes()
+                if hasBufferedInput { continue }  // the pump stopped at its limit
+                socketReadable = sleep(socket: amqp_get_sockfd(connection), timeoutMilliseconds: pollTimeout())
             case .recovering(let attempt, let due):
                 let now = ContinuousClock.now
                 if now >= due {
                     recover(attempt: attempt)
                 } else {
-                    sleep(socket: -1, timeoutMilliseconds: milliseconds(until: due))
+                    _ = sleep(socket: -1, timeoutMilliseconds: milliseconds(until: due))
                 }
             case .closed:
-                sleep(socket: -1, timeoutMilliseconds: 1000)
+                _ = sleep(socket: -1, timeoutMilliseconds: 1000)
             }
         }
     }
@@ -226,19 +230,33 @@ final class ConnectionLoop: @unchecked Sendable {
         return timeout
     }
 
-    /// Blocks in poll(2) on the socket and the wake-up pipe unless jobs are waiting.
-    func sleep(socket: Int32, timeoutMilliseconds: Int32) {
+    /// True when librabbitmq holds input it has read but not yet handed out.
+    var hasBufferedInput: Bool {
+        guard let connection else { return false }
+        return amqp_frames_enqueued(connection) != 0 || amqp_data_in_buffer(connection) != 0
+    }
+
+    /// Blocks in poll(2) on the socket and the wake-up pipe unless jobs are waiting. Returns
+    /// whether the socket should be read: it is readable, failed, or the timeout passed (so
+    /// librabbitmq gets to send and check heartbeats).
+    func sleep(socket: Int32, timeoutMilliseconds: Int32) -> Bool {
         let mayBlock = shared.withLock { shared -> Bool in
             guard shared.jobs.isEmpty, !shared.shutdownRequested else { return false }
             shared.sleeping = true
             return true
         }
-        guard mayBlock else { return }
-        var fds = [pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0), pollfd(fd: socket, events: Int16(POLLIN), revents: 0)]
-        _ = poll(&fds, socket >= 0 ? 2 : 1, timeoutMilliseconds)
+        var fds = [pollfd(fd: socket, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
+        guard mayBlock else {
+            // Jobs are waiting: just look whether input arrived meanwhile.
+            return socket >= 0 && poll(&fds, 1, 0) > 0
+        }
+        let ready = socket >= 0 ? poll(&fds, 2, timeoutMilliseconds) : poll(&fds[1], 1, timeoutMilliseconds)
         shared.withLock { $0.sleeping = false }
-        var buffer = [UInt8](repeating: 0, count: 64)
-        while read(wakeRead, &buffer, buffer.count) > 0 {}
+        if fds[1].revents != 0 || (socket < 0 && fds[0].revents != 0) {
+            var buffer = [UInt8](repeating: 0, count: 64)
+            while read(wakeRead, &buffer, buffer.count) > 0 {}
+        }
+        return ready == 0 || (socket >= 0 && fds[0].revents != 0)
     }
 
     /// Reads and dispatches the frames that are available without blocking.
@@ -334,7 +352,9 @@ final class ConnectionLoop: @unchecked Sendable {
         default:
             break
         }
-        guard channel.state != .closing || id == Method.channelCloseOK else { return }
+        if case .announcement = method {} else {
+            guard channel.state != .closing || id == Method.channelCloseOK else { return }
+        }
         switch method {
         case .announcement(let announcement):
             do {
@@ -380,10 +400,11 @@ final class ConnectionLoop: @unchecked Sendable {
                 routingKey: routingKey, consumerTag: consumerTag,
                 acknowledger: Acknowledger(loop: self, channel: channel.id, epoch: channel.epoch))
             if let consumer = channel.consumers[consumerTag] {
+                channel.acks.delivered(deliveryTag)
                 consumer.continuation.yield(delivery)
             } else {
                 // A delivery racing a cancel: hand it back rather than hold it unacknowledged.
-                sendAcknowledgement(channel: channel.id, epoch: channel.epoch, tag: deliveryTag, kind: .reject(requeue: true))
+                if let connection { _ = amqp_basic_reject(connection, channel.id, deliveryTag, 1) }
             }
         case .returned(let replyCode, let replyText, let exchange, let routingKey):
             let returned = ReturnedMessage(
@@ -394,7 +415,8 @@ final class ConnectionLoop: @unchecked Sendable {
                     "amqp.channel": "\(channel.id)", "amqp.reply": "\(replyCode) \(replyText)",
                 ])
             }
-        case .getOK:
+        case .getOK(let deliveryTag, _, _, _, _):
+            if case .basicGet(_, let noAck)? = channel.rpcs.first?.method, !noAck { channel.acks.delivered(deliveryTag) }
             completeRPC(on: channel, id: Method.basicGetOK, reply: .content(completed))
         }
     }
@@ -531,12 +553,41 @@ final class ConnectionLoop: @unchecked Sendable {
         else { return }
         let status: Int32
         switch kind {
-        case .ack(let multiple): status = amqp_basic_ack(connection, channelID, tag, multiple ? 1 : 0)
-        case .nack(let multiple, let requeue): status = amqp_basic_nack(connection, channelID, tag, multiple ? 1 : 0, requeue ? 1 : 0)
-        case .reject(let requeue): status = amqp_basic_reject(connection, channelID, tag, requeue ? 1 : 0)
+        case .ack(multiple: false):
+            channel.acks.ack(tag)  // sent, possibly merged with others, by flushAcknowledgements()
+            pendingAckChannels.insert(channelID)
+            return
+        case .ack(multiple: true):
+            status = amqp_basic_ack(connection, channelID, tag, 1)
+        case .nack(let multiple, let requeue):
+            status = amqp_basic_nack(connection, channelID, tag, multiple ? 1 : 0, requeue ? 1 : 0)
+        case .reject(let requeue):
+            status = amqp_basic_reject(connection, channelID, tag, requeue ? 1 : 0)
+        }
+        if case .ack = kind { channel.acks.settle(tag, multiple: true) } else {
+            if case .nack(true, _) = kind { channel.acks.settle(tag, multiple: true) } else { channel.acks.settle(tag, multiple: false) }
         }
         if status != AMQP_STATUS_OK.rawValue {
             connectionLost(Self.libraryError(status, context: "sending an acknowledgement"))
+        }
+    }
+
+    /// Sends the single acks queued since the last call, merged into `multiple` acks where the
+    /// application acknowledged a whole prefix (one frame instead of many).
+    func flushAcknowledgements() {
+        guard !pendingAckChannels.isEmpty else { return }
+        let ids = pendingAckChannels
+        pendingAckChannels.removeAll(keepingCapacity: true)
+        for id in ids {
+            guard case .connected = state, let connection, let channel = channels[id], channel.state == .open else { continue }
+            let (multipleUpTo, singles) = channel.acks.flush()
+            var status = AMQP_STATUS_OK.rawValue
+            if let tag = multipleUpTo { status = amqp_basic_ack(connection, id, tag, 1) }
+            for tag in singles where status == AMQP_STATUS_OK.rawValue { status = amqp_basic_ack(connection, id, tag, 0) }
+            if status != AMQP_STATUS_OK.rawValue {
+                connectionLost(Self.libraryError(status, context: "sending acknowledgements"))
+                return
+            }
         }
     }
 
@@ -622,6 +673,7 @@ final class ConnectionLoop: @unchecked Sendable {
             self.connection = nil
         }
         blockedReason = nil
+        pendingAckChannels.removeAll()
         shared.withLock { $0.connected = false }
         let unconfirmed = AMQPError(
             .connectionLost, replyCode: error.replyCode, replyText: error.replyText,
@@ -636,6 +688,7 @@ final class ConnectionLoop: @unchecked Sendable {
             for rpc in rpcs { rpc.completion(.failure(failed)) }
             for completion in channel.confirms.failAll() { completion(.failure(unconfirmed)) }
             channel.assembler.reset()
+            channel.acks.reset()
             if channel.state == .closing {
                 channels.removeValue(forKey: channel.id)
                 for consumer in channel.consumers.values { consumer.continuation.finish() }

@@ -253,9 +253,13 @@ extension JSONParser {
                     throw fail(.duplicateKey, keyOffset)
                 }
             } else {
+                let length = key.utf8.count
                 var i = start
                 while i < keys.count {
-                    if keys[i].utf8Equals(key) { throw fail(.duplicateKey, keyOffset) }
+                    // Swift's `==` (word compares for short ASCII keys) filters; bytes decide.
+                    if keys[i].utf8.count == length && keys[i] == key && keys[i].utf8Equals(key) {
+                        throw fail(.duplicateKey, keyOffset)
+                    }
                     i += 1
                 }
                 if keys.count - start == JSONObject.indexThreshold {
@@ -326,6 +330,14 @@ extension JSONParser {
             var i = start
             // Fast path: printable ASCII and valid multi-byte UTF-8 without escapes.
             while i < limit {
+                // Skip eight ordinary ASCII bytes at a time (no quote, backslash, control or
+                // non-ASCII byte), the bulk of every document.
+                while i &+ 8 <= limit {
+                    let word = UnsafeRawPointer(input.baseAddress! + i).loadUnaligned(as: UInt64.self)
+                    if Self.isSpecial(word) { break }
+                    i &+= 8
+                }
+                guard i < limit else { break }
                 let b = input[i]
                 if b == UInt8(ascii: "\"") {
                     pos = i + 1
@@ -342,6 +354,18 @@ extension JSONParser {
             }
             if i >= limit { throw endOfString(quote: quote, start: start, at: i) }
             return try parseEscapedString(quote: quote, start: start, escape: i, limit: limit)
+        }
+
+        /// Whether any of eight bytes is a quote, a backslash, a control character or non-ASCII
+        /// (SWAR: a byte is zero in `x` when the high bit survives `(x - 1) & ~x`).
+        @inline(__always)
+        static func isSpecial(_ word: UInt64) -> Bool {
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highs: UInt64 = 0x8080_8080_8080_8080
+            @inline(__always) func hasZeroByte(_ x: UInt64) -> Bool { (x &- ones) & ~x & highs != 0 }
+            if word & highs != 0 { return true }
+            if (word &- ones &* 0x20) & ~word & highs != 0 { return true }  // a byte below 0x20
+            return hasZeroByte(word ^ (ones &* 0x22)) || hasZeroByte(word ^ (ones &* 0x5C))
         }
 
         /// The slow path from the first backslash on, decoding into `scratch`.

@@ -6,7 +6,9 @@ struct Evaluator {
     /// Borrowed from the program for one validation (see ``with(_:detailed:_:)``).
     let nodes: UnsafeBufferPointer<SchemaNode>
     let keywords: UnsafeBufferPointer<Keyword>
-    let tables: KeywordTables
+    /// Unowned: ``with(_:detailed:_:)`` keeps the program alive, and reading payload tables
+    /// through the class avoids copying the whole table struct out of an `inout` evaluator.
+    unowned(unsafe) let program: CompiledSchema.Program
     let resources: [CompiledSchema.Resource]
     let root: Int
     let usesDynamicScope: Bool
@@ -35,7 +37,7 @@ struct Evaluator {
                  keywords: UnsafeBufferPointer<Keyword>, detailed: Bool) {
         self.nodes = nodes
         self.keywords = keywords
-        tables = program.tables
+        self.program = program
         resources = program.resources
         root = program.root
         usesDynamicScope = program.usesDynamicScope
@@ -173,43 +175,43 @@ struct Evaluator {
             return false
 
         case .const(let index):
-            let expected = tables.values[index]
+            let expected = program.tables.values[index]
             if instance == expected { return true }
             report(node, "const") { Messages.const($0, expected) }
             return false
 
         case .enumeration(let index):
-            let rule = tables.enums[index]
+            let rule = program.tables.enums[index]
             if rule.contains(instance) { return true }
             report(node, "enum") { Messages.enumeration($0, rule.values) }
             return false
 
         case .minimum(let index):
-            let limit = tables.numbers[index]
+            let limit = program.tables.numbers[index]
             guard case .number(let n) = instance, JSONNumber.compare(n, limit) < 0 else { return true }
             report(node, "minimum") { Messages.bound($0, "at least", limit) }
             return false
 
         case .exclusiveMinimum(let index):
-            let limit = tables.numbers[index]
+            let limit = program.tables.numbers[index]
             guard case .number(let n) = instance, JSONNumber.compare(n, limit) <= 0 else { return true }
             report(node, "exclusiveMinimum") { Messages.bound($0, "greater than", limit) }
             return false
 
         case .maximum(let index):
-            let limit = tables.numbers[index]
+            let limit = program.tables.numbers[index]
             guard case .number(let n) = instance, JSONNumber.compare(n, limit) > 0 else { return true }
             report(node, "maximum") { Messages.bound($0, "at most", limit) }
             return false
 
         case .exclusiveMaximum(let index):
-            let limit = tables.numbers[index]
+            let limit = program.tables.numbers[index]
             guard case .number(let n) = instance, JSONNumber.compare(n, limit) >= 0 else { return true }
             report(node, "exclusiveMaximum") { Messages.bound($0, "less than", limit) }
             return false
 
         case .multipleOf(let index):
-            let divisor = tables.numbers[index]
+            let divisor = program.tables.numbers[index]
             guard case .number(let n) = instance, !n.isMultiple(of: divisor) else { return true }
             report(node, "multipleOf") { Messages.bound($0, "a multiple of", divisor) }
             return false
@@ -229,7 +231,7 @@ struct Evaluator {
             return false
 
         case .pattern(let index):
-            let pattern = tables.patterns[index]
+            let pattern = program.tables.patterns[index]
             guard case .string(let s) = instance, !pattern.matches(s) else { return true }
             let label = nodes[node].label
             report(node, "pattern") { Messages.pattern($0, pattern.source, label: label) }
@@ -266,7 +268,7 @@ struct Evaluator {
             return false
 
         case .required(let index):
-            let (names, ascii) = tables.names[index]
+            let (names, ascii) = program.tables.names[index]
             guard case .object(let object) = instance else { return true }
             var valid = true
             var hint = 0
@@ -278,7 +280,7 @@ struct Evaluator {
             return valid
 
         case .dependentRequired(let index):
-            let rules = tables.dependentRequired[index]
+            let rules = program.tables.dependentRequired[index]
             guard case .object(let object) = instance else { return true }
             var valid = true
             for rule in rules where object.position(of: rule.name) != nil {
@@ -291,7 +293,7 @@ struct Evaluator {
             return valid
 
         case .members(let index):
-            let rule = tables.members[index]
+            let rule = program.tables.members[index]
             guard case .object(let object) = instance else { return true }
             return applyMembers(rule, node, object, &annotations)
 
@@ -310,7 +312,7 @@ struct Evaluator {
             return valid
 
         case .dependentSchemas(let index):
-            let rules = tables.dependentSchemas[index]
+            let rules = program.tables.dependentSchemas[index]
             guard case .object(let object) = instance else { return true }
             var valid = true
             for rule in rules where object.position(of: rule.name) != nil {
@@ -322,7 +324,7 @@ struct Evaluator {
             return valid
 
         case .prefixItems(let index):
-            let targets = tables.nodeLists[index]
+            let targets = program.tables.nodeLists[index]
             guard case .array(let items) = instance else { return true }
             var valid = true
             let end = Swift.min(items.count, targets.count)
@@ -367,7 +369,7 @@ struct Evaluator {
             return true
 
         case .allOf(let index):
-            let targets = tables.nodeLists[index]
+            let targets = program.tables.nodeLists[index]
             var valid = true
             for (i, target) in targets.enumerated() where !inPlace(target, instance, &annotations, "allOf", String(i)) {
                 valid = false
@@ -376,7 +378,7 @@ struct Evaluator {
             return valid
 
         case .anyOf(let index):
-            let targets = tables.nodeLists[index]
+            let targets = program.tables.nodeLists[index]
             let mark = errors.count
             var matched = false
             for (i, target) in targets.enumerated() {
@@ -402,7 +404,7 @@ struct Evaluator {
             return false
 
         case .oneOf(let index):
-            let targets = tables.nodeLists[index]
+            let targets = program.tables.nodeLists[index]
             let mark = errors.count
             var passing: [Int] = []
             var merged: Evaluated? = nil
@@ -449,7 +451,7 @@ struct Evaluator {
         case .dynamicRef(let target, let anchor):
             var resolved = target
             if anchor >= 0 {
-                let anchor = tables.strings[anchor]
+                let anchor = program.tables.strings[anchor]
                 for resource in scope {
                     if let dynamic = resources[resource].dynamicAnchors[anchor] {
                         resolved = dynamic
@@ -484,7 +486,7 @@ struct Evaluator {
             return valid
 
         case .codeList(let index):
-            let list = tables.codeLists[index]
+            let list = program.tables.codeLists[index]
             guard case .string(let s) = instance, !list.contains(s) else { return true }
             report(node, "x-codeList") { Messages.codeList($0, list) }
             return false
@@ -512,7 +514,7 @@ struct Evaluator {
             return false
 
         case .dateOrder(let index):
-            let rules = tables.dateOrders[index]
+            let rules = program.tables.dateOrders[index]
             guard case .object(let object) = instance else { return true }
             var valid = true
             for rule in rules where !rule.isSatisfied(by: object) {
@@ -528,33 +530,34 @@ struct Evaluator {
     mutating func applyMembers(_ rule: MembersRule, _ node: Int, _ object: JSONObject, _ annotations: inout Evaluated?) -> Bool {
         var valid = true
         var hint = 0
+        // Walk the member storage in place rather than through copied key and value arrays.
         return object.members.withUnsafeBufferPointer { members in
-        for j in members.indices {
-            let key = members[j].key
-            let value = members[j].value
-            var matched = false
-            if let slot = rule.properties.slot(key, hint: &hint) {
-                matched = true
-                if !member(rule.properties.nodes[slot], value, key, "properties", key) {
-                    valid = false
-                    if !detailed { return false }
+            for j in members.indices {
+                let key = members[j].key
+                let value = members[j].value
+                var matched = false
+                if let slot = rule.properties.slot(key, hint: &hint) {
+                    matched = true
+                    if !member(rule.properties.nodes[slot], value, key, "properties", key) {
+                        valid = false
+                        if !detailed { return false }
+                    }
                 }
-            }
-            for (pattern, target) in rule.patterns where pattern.matches(key) {
-                matched = true
-                if !member(target, value, key, "patternProperties", pattern.source) {
-                    valid = false
-                    if !detailed { return false }
+                for (pattern, target) in rule.patterns where pattern.matches(key) {
+                    matched = true
+                    if !member(target, value, key, "patternProperties", pattern.source) {
+                        valid = false
+                        if !detailed { return false }
+                    }
                 }
-            }
-            if !matched, let additional = rule.additional {
-                matched = true
-                if !member(additional, value, key, "additionalProperties") {
-                    valid = false
-                    if !detailed { return false }
+                if !matched, let additional = rule.additional {
+                    matched = true
+                    if !member(additional, value, key, "additionalProperties") {
+                        valid = false
+                        if !detailed { return false }
+                    }
                 }
-            }
-            if matched { annotations?.insert(j) }
+                if matched { annotations?.insert(j) }
         }
         return valid
         }

@@ -27,12 +27,15 @@ public struct SchemaRegistry: Sendable {
     /// A registry holding the draft 2020-12 meta-schemas and the given code lists.
     public init(codeLists: CodeLists = CodeLists()) {
         self.codeLists = codeLists
-        for (uri, text) in Self.draft202012Metaschemas {
-            // The embedded texts are constants checked by the test suite.
-            if let json = try? JSONValue(parsing: text) {
-                _ = try? register(json, uri: uri)
-            }
+        for (uri, json) in Self.parsedMetaschemas {
+            // Registering a parsed constant cannot fail; the test suite exercises these documents.
+            _ = try? register(json, uri: uri)
         }
+    }
+
+    /// The embedded meta-schemas, parsed once per process.
+    static let parsedMetaschemas: [(uri: String, json: JSONValue)] = draft202012Metaschemas.compactMap { entry in
+        (try? JSONValue(parsing: entry.json)).map { (entry.uri, $0) }
     }
 
     /// Registers a schema document under `uri` and under its `$id`s (resolved against `uri`).
