@@ -7,6 +7,10 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
+let lifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+
 let package = Package(
     name: "drehscheibe",
     platforms: [.macOS(.v15)],
@@ -14,10 +18,19 @@ let package = Package(
         .executable(name: "drehscheibe", targets: ["drehscheibe"]),
         .library(name: "AMQP", targets: ["AMQP"]),
         .library(name: "CaseModel", targets: ["CaseModel"]),
+        .library(name: "Adapters", targets: ["Adapters"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.21.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // C shim over Debian's librabbitmq-dev (0.11): only what Swift cannot call directly.
@@ -30,30 +43,66 @@ let package = Package(
             name: "CBenchLoop",
             linkerSettings: [.linkedLibrary("rabbitmq")]
         ),
+        // Swift AMQP 0-9-1 client over librabbitmq.
         .target(
             name: "AMQP",
+            dependencies: ["CRabbitMQ", logging],
+            swiftSettings: swiftSettings
+        ),
+        // Canonical case messages: strict JSON, envelope, JSON Schema 2020-12, code lists.
+        .target(
+            name: "CaseModel",
+            swiftSettings: swiftSettings
+        ),
+        // Persistence shared by router and operations: dedupe ledger, routing log, audit chain,
+        // dead letters; SQLite (GRDB) embedded, PostgreSQL (postgres-nio) for several instances.
+        .target(
+            name: "Store",
             dependencies: [
-                "CRabbitMQ",
-                .product(name: "Logging", package: "swift-log"),
+                "CaseModel", logging,
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
+        // The router: pure pipeline stages around a thin AMQP shell.
         .target(
-            name: "CaseModel",
+            name: "Router",
+            dependencies: ["AMQP", "CaseModel", "Store", logging, metrics, lifecycle],
+            swiftSettings: swiftSettings
+        ),
+        // Adapter SDK and one adapter per partner agency.
+        .target(
+            name: "Adapters",
+            dependencies: [
+                "AMQP", "CaseModel", logging, lifecycle,
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Operations: queue inspection, dead-letter store service, replay, audit, HTTP API, dashboard.
+        .target(
+            name: "Ops",
+            dependencies: [
+                "AMQP", "CaseModel", "Store", logging, metrics, lifecycle,
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            resources: [.copy("Dashboard")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "drehscheibe",
             dependencies: [
-                "AMQP",
-                "CaseModel",
-                "CBenchLoop",
+                "AMQP", "CaseModel", "CBenchLoop", "Store", "Router", "Adapters", "Ops", logging, metrics, lifecycle,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),
-        // Starts and finds the private test broker node; shared by the integration tests.
+        // Starts and finds the private test broker node (and PostgreSQL); shared by integration tests.
         .target(
             name: "TestSupport",
             path: "Tests/TestSupport",
@@ -61,12 +110,32 @@ let package = Package(
         ),
         .testTarget(
             name: "AMQPTests",
-            dependencies: ["AMQP", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["AMQP", "TestSupport", logging],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CaseModelTests",
-            dependencies: ["CaseModel"],
+            dependencies: ["CaseModel", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "StoreTests",
+            dependencies: ["Store", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RouterTests",
+            dependencies: ["Router", "AMQP", "CaseModel", "Store", "TestSupport", logging],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AdaptersTests",
+            dependencies: ["Adapters", "AMQP", "CaseModel", "TestSupport", logging],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OpsTests",
+            dependencies: ["Ops", "Store", "AMQP", "CaseModel", "TestSupport", logging],
             swiftSettings: swiftSettings
         ),
     ]

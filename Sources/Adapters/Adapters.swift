@@ -1,0 +1,1 @@
+// Adapter SDK and agency adapters (issue 5).

@@ -1,0 +1,1 @@
+// The router lives here (issue 4).

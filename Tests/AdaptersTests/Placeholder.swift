@@ -1,0 +1,1 @@
+// Tests for Adapters (see the module's issue).

@@ -1,0 +1,1 @@
+// Tests for Ops (see the module's issue).

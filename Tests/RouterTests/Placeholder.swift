@@ -1,0 +1,1 @@
+// Tests for Router (see the module's issue).

@@ -1,0 +1,1 @@
+// Tests for Store (see the module's issue).
