@@ -69,7 +69,10 @@ let package = Package(
         // The router: pure pipeline stages around a thin AMQP shell.
         .target(
             name: "Router",
-            dependencies: ["AMQP", "CaseModel", "Store", logging, metrics, lifecycle],
+            dependencies: [
+                "AMQP", "CaseModel", "Store", logging, metrics, lifecycle,
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Adapter SDK and one adapter per partner agency.
@@ -96,6 +99,7 @@ let package = Package(
             name: "drehscheibe",
             dependencies: [
                 "AMQP", "CaseModel", "CBenchLoop", "Store", "Router", "Adapters", "Ops", logging, metrics, lifecycle,
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -130,7 +134,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AdaptersTests",
-            dependencies: ["Adapters", "AMQP", "CaseModel", "TestSupport", logging],
+            dependencies: ["Adapters", "AMQP", "CaseModel", "Router", "Store", "TestSupport", logging, lifecycle],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -34,6 +34,29 @@ extension Channel {
         }
     }
 
+    /// Hands messages to the I/O thread without waiting and returns a receipt for their
+    /// outcomes. Calls from one task are written in call order, so a consumer that publishes
+    /// what it reads in order keeps that order on the wire while confirms are still pending.
+    public func send(contentsOf messages: [OutgoingMessage]) -> PublishReceipt {
+        let receipt = PublishReceipt(count: messages.count)
+        guard !messages.isEmpty else { return receipt }
+        let channel = number
+        let accepted = loop.submit { loop in
+            for (index, outgoing) in messages.enumerated() {
+                loop.publish(PublishRequest(
+                    channel: channel, exchange: outgoing.exchange, routingKey: outgoing.routingKey,
+                    message: outgoing.message, mandatory: outgoing.mandatory,
+                    completion: { receipt.set(index, $0) }))
+            }
+        }
+        if !accepted {
+            for index in messages.indices {
+                receipt.set(index, .failure(AMQPError(.notConnected, channel: channel, context: "the connection is closed")))
+            }
+        }
+        return receipt
+    }
+
     /// Publishes many messages in one hand-over to the I/O thread (pipelined: all are written
     /// before the first confirm is awaited) and returns each one's outcome, in order.
     public func publish(contentsOf messages: [OutgoingMessage]) async -> [Result<Void, AMQPError>] {
@@ -55,6 +78,54 @@ extension Channel {
                 }
             }
         }
+    }
+}
+
+/// The outcomes of messages handed over with `Channel.send(contentsOf:)`, filled in as the
+/// broker confirms them. Completions run on the connection's I/O thread; the state is behind
+/// a lock.
+public final class PublishReceipt: Sendable {
+    private struct State {
+        var results: [Result<Void, AMQPError>?]
+        var remaining: Int
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state: Mutex<State>
+
+    init(count: Int) { state = Mutex(State(results: Array(repeating: nil, count: count), remaining: count)) }
+
+    /// A receipt whose messages all failed before reaching the broker.
+    public init(failing count: Int, with error: AMQPError) {
+        state = Mutex(State(results: Array(repeating: .failure(error), count: count), remaining: 0))
+    }
+
+    /// True once every message has an outcome.
+    public var isComplete: Bool { state.withLock { $0.remaining == 0 } }
+
+    /// Waits for every outcome and returns them in the order the messages were given.
+    public func outcomes() async -> [Result<Void, AMQPError>] {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done = state.withLock { state -> Bool in
+                if state.remaining == 0 { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if done { continuation.resume() }
+        }
+        return state.withLock { $0.results.map { $0! } }
+    }
+
+    func set(_ index: Int, _ result: Result<Void, AMQPError>) {
+        let waiters: [CheckedContinuation<Void, Never>] = state.withLock { state in
+            guard state.results[index] == nil else { return [] }
+            state.results[index] = result
+            state.remaining -= 1
+            guard state.remaining == 0 else { return [] }
+            defer { state.waiters.removeAll() }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
     }
 }
 

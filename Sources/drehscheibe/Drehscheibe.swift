@@ -11,6 +11,7 @@ struct Drehscheibe: AsyncParsableCommand {
             (amqp[s]://user:pass@host:port/vhost).
             """,
         subcommands: [
+            RouterCommand.self,
             Publish.self,
             Consume.self,
             Bench.self,

@@ -19,12 +19,9 @@ struct JSONSchemaSuiteTests {
     static func ensureSuite() throws {
         let tests = suiteRoot.appendingPathComponent("tests/draft2020-12")
         if FileManager.default.fileExists(atPath: tests.path) { return }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [packageRoot.appendingPathComponent("scripts/fetch-json-schema-test-suite.sh").path]
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "fetch-json-schema-test-suite.sh failed")
+        // posix_spawn, not Foundation's Process: its waitUntilExit was seen hanging in the test runner.
+        let result = try Subprocess.run("/bin/bash", [packageRoot.appendingPathComponent("scripts/fetch-json-schema-test-suite.sh").path])
+        #expect(result.status == 0, "fetch-json-schema-test-suite.sh failed: \(result.errorOutput)")
     }
 
     /// The meta-schemas plus every file under remotes/, served as http://localhost:1234/<path>.

@@ -93,5 +93,6 @@ public enum TestBroker {
 
 public struct TestBrokerError: Error, CustomStringConvertible {
     public var message: String
+    public init(message: String) { self.message = message }
     public var description: String { message }
 }

@@ -48,6 +48,12 @@ public struct CompiledSchema: Sendable {
     /// Every error, in the "basic" output shape. Valid instances take the fast path; only an
     /// invalid one is evaluated again to collect locations and messages.
     public func validate(_ instance: JSONValue) -> ValidationResult {
+        validate(instance, at: .root)
+    }
+
+    /// Validates a value found at `location` inside a larger document (e.g. an envelope's
+    /// `/data`): error instance locations and messages include `location`.
+    public func validate(_ instance: JSONValue, at location: JSONPointer) -> ValidationResult {
         var now: Date?
         let valid = Evaluator.with(program, detailed: false) { evaluator in
             defer { now = evaluator.now }
@@ -56,6 +62,7 @@ public struct CompiledSchema: Sendable {
         if valid { return ValidationResult(errors: []) }
         return Evaluator.with(program, detailed: true) { evaluator in
             evaluator.now = now
+            evaluator.instancePath = location.tokens.map { .key($0) }
             _ = evaluator.run(instance)
             return ValidationResult(errors: evaluator.errors)
         }

@@ -505,11 +505,7 @@ struct Evaluator {
             guard case .string(let s) = instance else { return true }
             let reference = now ?? Date()
             now = reference
-            if s.utf8.count == 10 {
-                guard let date = CalendarDate(rfc3339: s), date > CalendarDate(utc: reference) else { return true }
-            } else {
-                guard let moment = ZonedDateTime(rfc3339: s), moment.instant > reference else { return true }
-            }
+            guard NotInFuture.isInFuture(s, now: reference) else { return true }
             report(node, "x-notInFuture") { Messages.inFuture($0) }
             return false
 

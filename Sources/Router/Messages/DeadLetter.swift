@@ -1,0 +1,43 @@
+import AMQP
+import Foundation
+
+/// Builds the dead letter for a failed message: the original body byte for byte and the
+/// original properties, plus the failure context as x-drehscheibe-* headers (Schemas/asyncapi.yaml).
+///
+/// The original user_id cannot stay (RabbitMQ only lets the router publish with its own), so
+/// the authenticated sender moves to `x-drehscheibe-sender`.
+public enum DeadLetter {
+    public static func message(
+        for inbound: Inbound, failure: RouterFailure, context: MessageContext, now: Date, routerUser: String,
+        routerVersion: String = RouterVersion.current
+    ) -> Message {
+        var properties = inbound.properties
+        var headers = properties.headers ?? FieldTable()
+        let timestamp = ISO8601DateFormatter().string(from: now)
+        headers[RouterHeader.errorCode] = .string(failure.code)
+        headers[RouterHeader.errorDetail] = .string(failure.detail)
+        headers[RouterHeader.stage] = .string(failure.stage.rawValue)
+        if let pointer = failure.pointer { headers[RouterHeader.pointer] = .string(pointer) }
+        headers[RouterHeader.reason] = .string(failure.reason)
+        headers[RouterHeader.attempts] = .int64(Int64(max(1, context.attempts + (failure.retryable ? 0 : 1))))
+        headers[RouterHeader.firstFailure] = .string(context.firstFailure.map { ISO8601DateFormatter().string(from: $0) } ?? timestamp)
+        headers[RouterHeader.lastFailure] = .string(timestamp)
+        headers[RouterHeader.originalExchange] = .string(inbound.header(RouterHeader.originalExchange) ?? inbound.exchange)
+        headers[RouterHeader.originalRoutingKey] = .string(inbound.header(RouterHeader.originalRoutingKey) ?? inbound.routingKey)
+        headers[RouterHeader.routerVersion] = .string(routerVersion)
+        if let sender = context.sender ?? inbound.properties.userID { headers[RouterHeader.sender] = .string(sender) }
+        headers[RouterHeader.retryTier] = nil
+        headers[RouterHeader.pendingRecipients] = nil
+        if !failure.violations.isEmpty {
+            headers["x-drehscheibe-violations"] = .array(failure.violations.prefix(20).map {
+                .table(["instanceLocation": .string($0.instanceLocation), "keyword": .string($0.keyword), "message": .string($0.message)])
+            })
+        }
+        properties.headers = headers
+        properties.userID = routerUser
+        properties.deliveryMode = .persistent
+        // A dead letter must not expire in the dead-letter queue.
+        properties.expiration = nil
+        return Message(body: inbound.body, properties: properties)
+    }
+}

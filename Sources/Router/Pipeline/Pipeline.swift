@@ -1,0 +1,258 @@
+import AMQP
+import CaseModel
+import Foundation
+
+/// The router's decisions as pure functions: no I/O, no clock but the one passed in, no
+/// state but the rules. The service around it does the AMQP and the ledger.
+///
+/// `admit` runs decode → authenticate → validate; the service then asks the ledger (dedupe);
+/// `route` runs transform → route → project and returns the copies to deliver.
+public struct Pipeline: Sendable {
+    public var rules: RouterRules
+    public var configuration: PipelineConfiguration
+
+    public init(rules: RouterRules, configuration: PipelineConfiguration = PipelineConfiguration()) {
+        self.rules = rules
+        self.configuration = configuration
+    }
+
+    /// A message that passed decode, authenticate and validate.
+    public struct Admitted: Sendable {
+        public var event: CaseEvent
+        public var type: EventTypeName
+        public var context: MessageContext
+    }
+
+    /// One recipient copy, ready to publish.
+    public struct Copy: Sendable {
+        public var recipient: String
+        public var projection: String
+        public var type: String
+        public var message: Message
+    }
+
+    /// The outcome of `route`: the copies, in recipient order.
+    public struct Routed: Sendable {
+        public var copies: [Copy]
+        public var context: MessageContext
+        /// Every recipient the rules chose (on a retry, copies go only to the pending ones).
+        public var recipients: [String]
+    }
+
+    /// What can be read from the AMQP metadata alone, before decoding the body.
+    public func context(of inbound: Inbound) -> MessageContext {
+        var context = MessageContext(messageID: inbound.properties.messageID, eventType: inbound.properties.type)
+        context.replayed = inbound.header(RouterHeader.replayed) == "true"
+        context.attempts = Int(inbound.properties.headers?[RouterHeader.attempts]?.int64Value ?? 0)
+        if let first = inbound.header(RouterHeader.firstFailure) { context.firstFailure = ISO8601DateFormatter().date(from: first) }
+        if let pending = inbound.header(RouterHeader.pendingRecipients), !pending.isEmpty {
+            context.pendingRecipients = Set(pending.split(separator: ",").map(String.init))
+        }
+        return context
+    }
+
+    // MARK: - decode → authenticate → validate
+
+    /// Returns the admitted message, or the failure; the context holds whatever could be
+    /// learnt before the failure (for the dead letter, the receipt and the record).
+    public func admit(_ inbound: Inbound) -> (result: Result<Admitted, RouterFailure>, context: MessageContext) {
+        var context = context(of: inbound)
+        let result = admit(inbound, context: &context).map { event, type in Admitted(event: event, type: type, context: context) }
+        return (result, context)
+    }
+
+    func admit(_ inbound: Inbound, context: inout MessageContext) -> Result<(CaseEvent, EventTypeName), RouterFailure> {
+        // decode
+        guard inbound.body.count <= configuration.maximumBytes else {
+            return .failure(RouterFailure(
+                code: "too-large", detail: "message.too-large", stage: .decode,
+                reason: "The message has \(inbound.body.count) bytes; the hub accepts at most \(configuration.maximumBytes)."))
+        }
+        guard let messageID = inbound.properties.messageID, !messageID.isEmpty else {
+            return .failure(.malformed("amqp.missing-message-id", "The AMQP message_id property is missing; it must equal the envelope id."))
+        }
+        guard inbound.properties.contentType == CaseEvent.contentType else {
+            return .failure(.malformed(
+                "amqp.content-type", "The AMQP content_type must be \(CaseEvent.contentType) (structured CloudEvents)."))
+        }
+        let event: CaseEvent
+        do {
+            event = try CaseEvent.decode(inbound.body, limits: configuration.parserLimits)
+        } catch {
+            return .failure(.malformed(error.code.rawValue, "The body is not a readable CloudEvents envelope: \(error)", pointer: error.pointer.description))
+        }
+        context.eventType = event.type
+        context.caseID = event.subject
+        context.source = event.source
+        guard event.id == messageID else {
+            return .failure(.malformed("amqp.message-id-mismatch", "The AMQP message_id differs from the envelope id.", pointer: "/id"))
+        }
+        let type = event.eventType
+
+        // authenticate
+        if let failure = authenticate(inbound, event: event, context: &context) { return .failure(failure) }
+        guard let entry = rules.catalogue.entry(named: type.name), entry.hasVersion(type.version) else {
+            return .failure(RouterFailure(code: "unknown-type", detail: "catalogue.unknown-type", stage: .validate, pointer: "/type",
+                                          reason: "The event type \(type.full) is not in the event catalogue."))
+        }
+        guard entry.producers.contains(where: { $0.matches(context.sender!) }) else {
+            return .failure(.unauthorized(
+                "auth.not-a-producer", "Agency \(context.sender!) may not emit \(type.name) (catalogue producers: \(entry.producers.map(\.description).joined(separator: ", "))).",
+                incident: "unauthorized-event-type", pointer: "/type"))
+        }
+        let mismatched = event.mismatches(AMQPAttributes(inbound.properties))
+        guard mismatched.isEmpty else {
+            return .failure(.malformed("amqp.attribute-mismatch", "AMQP properties contradict the envelope: \(mismatched.joined(separator: ", ")).", pointer: nil))
+        }
+
+        // validate
+        let result = rules.schemas.validate(event)
+        guard result.isValid else {
+            let violations = result.errors.prefix(50).map {
+                RouterFailure.Violation(instanceLocation: $0.instanceLocation.description, keyword: $0.keyword, message: $0.message)
+            }
+            let first = result.errors.first
+            return .failure(RouterFailure(
+                code: "invalid", detail: "schema.\(first?.keyword ?? "invalid")", stage: .validate, pointer: first?.instanceLocation.description,
+                reason: "The message does not match the schema of \(type.full): \(result.errors.count) error(s); first: \(first?.message ?? "-")",
+                violations: Array(violations)))
+        }
+        return .success((event, type))
+    }
+
+    /// The sender is the broker user RabbitMQ authenticated (user_id); a trusted relay (the
+    /// router's own retries, the replay tool) vouches for the original sender in a header.
+    /// The sender goes into the context as soon as it is known, so even a forged source gets
+    /// its receipt and its incident report.
+    func authenticate(_ inbound: Inbound, event: CaseEvent, context: inout MessageContext) -> RouterFailure? {
+        guard let userID = inbound.properties.userID, !userID.isEmpty else {
+            return .unauthorized("auth.missing-user-id", "The AMQP user_id is missing: the hub cannot tell who sent this.")
+        }
+        let sender: String
+        if configuration.trustedRelays.contains(userID) {
+            guard let relayed = inbound.header(RouterHeader.sender), AgencyID.isValid(relayed) else {
+                return .unauthorized("auth.relay-without-sender", "A relayed message lacks the \(RouterHeader.sender) header.")
+            }
+            sender = relayed
+        } else {
+            guard AgencyID.isValid(userID) else {
+                return .unauthorized("auth.unknown-user", "The broker user \(userID) is not a partner agency.")
+            }
+            sender = userID
+        }
+        context.sender = sender
+        guard let claimed = AgencyID(urn: event.source)?.rawValue else {
+            return .unauthorized("auth.bad-source", "The source is not an agency URN urn:de:migration:<agency>.", pointer: "/source")
+        }
+        guard claimed == sender else {
+            return .unauthorized(
+                "auth.source-mismatch", "The source names \(claimed) but the message was sent by \(sender).",
+                incident: "forged-sender", pointer: "/source")
+        }
+        return nil
+    }
+
+    // MARK: - transform → route → project
+
+    public func route(_ admitted: Admitted) -> Result<Routed, RouterFailure> {
+        var context = admitted.context
+        let sender = context.sender!
+        guard let entry = rules.catalogue.entry(named: admitted.type.name) else {
+            return .failure(RouterFailure(code: "unknown-type", detail: "catalogue.unknown-type", stage: .route, reason: "The event type vanished from the catalogue."))
+        }
+        // transform: upcast older versions to the current one
+        var event = admitted.event
+        if admitted.type.version != entry.currentVersion {
+            do {
+                event = try rules.upcaster.upcast(event)
+            } catch {
+                return .failure(RouterFailure(
+                    code: "transform-failed", detail: "transform.upcast", stage: .transform,
+                    reason: "Upcasting \(admitted.type.full) to v\(entry.currentVersion) failed: \(error)"))
+            }
+        }
+        let currentType = event.eventType
+
+        // route
+        // Rules that share a routing field split its values by pattern (e.g. requester → abh.*
+        // or av.*); a value no rule claims, or a required field that is absent, is unroutable.
+        var recipients: [String] = []
+        var claimed: [String: Set<String>] = [:]
+        var offered: [String: [JSONValue]] = [:]
+        let envelopeValue = JSONValue.object(event.object)
+        for rule in entry.routing {
+            if let producers = rule.fromProducers, !producers.contains(where: { $0.matches(sender) }) { continue }
+            guard let pointer = rule.selectBy else {
+                // A fixed recipient; a wildcard without a field to select by chooses nobody.
+                if let agency = rule.to.agency, !recipients.contains(agency.rawValue) { recipients.append(agency.rawValue) }
+                continue
+            }
+            let key = pointer.description
+            let values = offered[key] ?? rule.selectedValues(in: envelopeValue)
+            offered[key] = values
+            if values.isEmpty {
+                if rule.optional { continue }
+                return .failure(.unroutable("route.missing-field", "The routing field \(key) is missing; it names the recipient.", pointer: key))
+            }
+            for case .string(let text) in values {
+                guard let agency = AgencyID(text), rule.to.matches(agency) else { continue }
+                claimed[key, default: []].insert(text)
+                if !recipients.contains(agency.rawValue) { recipients.append(agency.rawValue) }
+            }
+        }
+        for (key, values) in offered {
+            for value in values where !(value.stringValue.map { claimed[key, default: []].contains($0) } ?? false) {
+                return .failure(.unroutable(
+                    "route.bad-recipient", "The routing field \(key) names \(value.stringValue.map { "'\($0)'" } ?? "a non-string"), which no routing rule of \(currentType.name) accepts.",
+                    pointer: key))
+            }
+        }
+        guard !recipients.isEmpty else {
+            return .failure(.unroutable("route.no-recipient", "No routing rule of \(currentType.name) chose a recipient."))
+        }
+
+        // project
+        let targets = context.pendingRecipients.map { pending in recipients.filter(pending.contains) } ?? recipients
+        let envelope = JSONValue.object(event.object)
+        var copies: [Copy] = []
+        for recipient in targets {
+            let (projection, projected) = rules.projections.project(envelope, for: recipient, type: currentType.name)
+            copies.append(Copy(
+                recipient: recipient, projection: projection, type: currentType.full,
+                message: Message(body: projected.serialized(), properties: outputProperties(event, type: currentType, sender: sender, projection: projection, context: context))))
+        }
+        context.eventType = currentType.full
+        return .success(Routed(copies: copies, context: context, recipients: recipients))
+    }
+
+    func outputProperties(_ event: CaseEvent, type: EventTypeName, sender: String, projection: String, context: MessageContext) -> BasicProperties {
+        let attributes = event.amqpAttributes
+        var headers = FieldTable()
+        for (key, value) in attributes.headers.sorted(by: { $0.key < $1.key }) { headers[key] = .string(value) }
+        headers[RouterHeader.sender] = .string(sender)
+        headers[RouterHeader.projection] = .string(projection)
+        headers[RouterHeader.routerVersion] = .string(configuration.routerVersion)
+        if context.replayed { headers[RouterHeader.replayed] = .string("true") }
+        return BasicProperties(
+            contentType: CaseEvent.contentType, headers: headers, deliveryMode: .persistent,
+            correlationID: attributes.correlationID, messageID: event.id, timestamp: attributes.timestamp,
+            type: type.full, userID: configuration.brokerUser, appID: "drehscheibe-router")
+    }
+}
+
+/// Limits and identities the pipeline needs; configuration, not rules.
+public struct PipelineConfiguration: Sendable {
+    public var maximumBytes = 1 << 20
+    public var parserLimits = JSONParser.Limits()
+    /// The router's broker user: output copies carry it as user_id (RabbitMQ checks it).
+    public var brokerUser = "drehscheibe-router"
+    /// Broker users allowed to republish on behalf of an agency (with x-drehscheibe-sender).
+    public var trustedRelays: Set<String> = ["drehscheibe-router", "drehscheibe-ops"]
+    public var routerVersion = RouterVersion.current
+
+    public init() {}
+}
+
+public enum RouterVersion {
+    public static let current = "0.1.0"
+}

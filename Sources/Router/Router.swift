@@ -1,1 +1,0 @@
-// The router lives here (issue 4).

@@ -1,0 +1,43 @@
+import CaseModel
+import Foundation
+
+/// Everything the pipeline decides by, loaded from the Schemas/ directory: the catalogue
+/// (producers, routing rules, upcasts), the compiled schemas and code lists, and the
+/// projection rules. Immutable; a reload builds a new value and swaps it in whole.
+public struct RouterRules: Sendable {
+    public var schemas: CaseSchemas
+    public var projections: ProjectionRules
+    public var catalogue: EventCatalogue { schemas.catalogue }
+    public var upcaster: Upcaster
+    public let loadedAt: Date
+    public let directory: URL
+
+    public init(schemas: CaseSchemas, projections: ProjectionRules, directory: URL) {
+        self.schemas = schemas
+        self.projections = projections
+        self.upcaster = Upcaster(catalogue: schemas.catalogue)
+        self.loadedAt = Date()
+        self.directory = directory
+    }
+
+    /// Loads and checks everything; throws a `RulesError` saying what is wrong, so a broken
+    /// file is refused and the rules in force stay.
+    public static func load(from directory: URL) throws -> RouterRules {
+        let schemas: CaseSchemas
+        do {
+            schemas = try CaseSchemas(directory: directory)
+        } catch {
+            throw RulesError("Schemas in \(directory.path): \(error)")
+        }
+        let projectionFile = directory.appendingPathComponent("rules/projections.json")
+        let projections: ProjectionRules
+        do {
+            projections = try ProjectionRules(json: Array(try Data(contentsOf: projectionFile)))
+        } catch let error as RulesError {
+            throw RulesError("\(projectionFile.path): \(error)")
+        } catch {
+            throw RulesError("\(projectionFile.path): cannot read (\(error))")
+        }
+        return RouterRules(schemas: schemas, projections: projections, directory: directory)
+    }
+}

@@ -1,0 +1,41 @@
+import AMQP
+import Foundation
+
+/// How a router instance connects and what it consumes. Rules come from `schemasDirectory`;
+/// deployment values from deploy/ (see deploy/router/router.env).
+public struct RouterConfiguration: Sendable {
+    public var connection: ConnectionConfiguration
+    /// The shard queues to consume. Every instance consumes all shards; single active consumer
+    /// on each shard queue makes one instance active per shard, so a case stays in order.
+    public var queues: [String]
+    public var prefetch: UInt16
+    public var deliverExchange: String
+    public var deadExchange: String
+    public var retryExchange: String
+    public var retry: RetryPolicy
+    public var pipeline: PipelineConfiguration
+    public var schemasDirectory: URL
+    /// Completed messages committed to the ledger together.
+    public var ledgerBatchSize: Int
+
+    public init(
+        connection: ConnectionConfiguration, queues: [String] = Self.defaultShards, prefetch: UInt16 = 256,
+        deliverExchange: String = "case.deliver", deadExchange: String = "case.dead", retryExchange: String = "case.retry",
+        retry: RetryPolicy = RetryPolicy(), pipeline: PipelineConfiguration = PipelineConfiguration(),
+        schemasDirectory: URL, ledgerBatchSize: Int = 256
+    ) {
+        self.connection = connection
+        self.queues = queues
+        self.prefetch = prefetch
+        self.deliverExchange = deliverExchange
+        self.deadExchange = deadExchange
+        self.retryExchange = retryExchange
+        self.retry = retry
+        self.pipeline = pipeline
+        self.schemasDirectory = schemasDirectory
+        self.ledgerBatchSize = ledgerBatchSize
+    }
+
+    /// The shard queues of deploy/rabbitmq/definitions.json.
+    public static let defaultShards = (0..<4).map { "router.ingress.\($0)" }
+}

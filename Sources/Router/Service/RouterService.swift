@@ -1,0 +1,59 @@
+import AMQP
+import Foundation
+import Logging
+import ServiceLifecycle
+import Store
+import UnixSignals
+
+/// The router as a swift-service-lifecycle `Service`: one worker per shard queue on one AMQP
+/// connection. SIGTERM (graceful shutdown) stops consuming, lets in-flight messages finish
+/// (copies confirmed, ledger committed, inputs acknowledged), then closes the connection.
+/// SIGHUP reloads the rules; a broken rules file is refused and the old rules stay.
+public struct RouterService: Service {
+    public let configuration: RouterConfiguration
+    public let ledger: any RoutingLedger
+    public let rules: RulesHolder
+    let logger: Logger
+
+    /// Loads the rules (throws a `RulesError` for a broken Schemas/ directory).
+    public init(configuration: RouterConfiguration, ledger: any RoutingLedger, logger: Logger) throws {
+        self.configuration = configuration
+        self.ledger = ledger
+        self.logger = logger
+        let rules = try RouterRules.load(from: configuration.schemasDirectory)
+        self.rules = RulesHolder(Pipeline(rules: rules, configuration: configuration.pipeline))
+    }
+
+    public func run() async throws {
+        let connection = try await Connection.connect(configuration.connection, logger: logger)
+        logger.info("router started", metadata: [
+            "router.version": "\(configuration.pipeline.routerVersion)", "router.queues": "\(configuration.queues.joined(separator: ","))",
+            "amqp.url": "\(configuration.connection.redactedURL)",
+        ])
+        let recent = RecentlyDelivered()
+        let reloader = Task { [rules, logger] in
+            for await _ in await UnixSignalsSequence(trapping: .sighup) { rules.reload(logger: logger) }
+        }
+        defer { reloader.cancel() }
+        do {
+            // Each worker drains and returns on graceful shutdown; the first that fails
+            // cancels the others and stops the router (a supervisor restarts it and the
+            // broker redelivers whatever was not acknowledged).
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for queue in configuration.queues {
+                    let worker = ShardWorker(
+                        queue: queue, connection: connection, configuration: configuration, rules: rules, ledger: ledger,
+                        recent: recent, logger: logger)
+                    group.addTask { try await worker.run() }
+                }
+                try await group.waitForAll()
+            }
+        } catch {
+            logger.error("router stopped", metadata: ["router.error": "\(error)"])
+            await connection.close()
+            throw error
+        }
+        await connection.close()
+        logger.info("router stopped cleanly")
+    }
+}

@@ -1,0 +1,57 @@
+import AMQP
+import ArgumentParser
+import Foundation
+import Logging
+import Router
+import ServiceLifecycle
+import UnixSignals
+
+/// `drehscheibe router`: the long-running router (SIGTERM drains in-flight work and exits,
+/// SIGHUP reloads the rules from the Schemas/ directory).
+struct RouterCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "router",
+        abstract: "Route case messages: authorise, validate, transform, route, deliver, dead-letter.",
+        discussion: "SIGTERM drains in-flight messages and exits; SIGHUP reloads Schemas/ (a broken file is refused).")
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var store: StoreOptions
+    @Option(help: "The Schemas/ directory (default: $DREHSCHEIBE_SCHEMAS or ./Schemas).") var schemas: String?
+    @Option(help: "Shard queues to consume, comma-separated (default: router.ingress.0-3).") var queues: String?
+    @Option(help: "Unacknowledged messages per shard.") var prefetch: UInt16 = 256
+    @Option(name: .customLong("metrics-port"), help: "Serve /metrics, /healthz and /readyz on 127.0.0.1:PORT.") var metricsPort: Int?
+
+    func run() async throws {
+        Observability.bootstrap()
+        let logger = Logger(label: "drehscheibe.router")
+        var amqp = try connection.configuration(name: "drehscheibe router \(ProcessInfo.processInfo.processIdentifier)")
+        amqp.recovery = .init(maximumBackoff: .seconds(5))
+        let configuration = RouterConfiguration(
+            connection: amqp,
+            queues: queues.map { $0.split(separator: ",").map(String.init) } ?? RouterConfiguration.defaultShards,
+            prefetch: prefetch, schemasDirectory: SchemasLocation.directory(schemas))
+        let router: RouterService
+        do {
+            router = try RouterService(configuration: configuration, ledger: try await store.ledger(logger: logger), logger: logger)
+        } catch let error as RulesError {
+            throw ValidationError("the rules cannot be loaded: \(error)")
+        }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: router, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
+        ]
+        if let metricsPort {
+            services.append(.init(service: Observability.metricsServer(port: metricsPort, logger: logger)))
+        }
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+/// Where Schemas/ is: the option, DREHSCHEIBE_SCHEMAS, or ./Schemas.
+enum SchemasLocation {
+    static func directory(_ option: String?) -> URL {
+        let path = option ?? ProcessInfo.processInfo.environment["DREHSCHEIBE_SCHEMAS"] ?? "Schemas"
+        return URL(fileURLWithPath: path, isDirectory: true)
+    }
+}

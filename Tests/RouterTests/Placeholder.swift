@@ -1,1 +1,0 @@
-// Tests for Router (see the module's issue).
