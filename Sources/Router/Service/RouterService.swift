@@ -26,7 +26,7 @@ public struct RouterService: Service {
 
     public func run() async throws {
         let connection = try await Connection.connect(configuration.connection, logger: logger)
-        logger.info("router started", metadata: [
+        logger.notice("router started", metadata: [
             "router.version": "\(configuration.pipeline.routerVersion)", "router.queues": "\(configuration.queues.joined(separator: ","))",
             "amqp.url": "\(configuration.connection.redactedURL)",
         ])
@@ -54,6 +54,6 @@ public struct RouterService: Service {
             throw error
         }
         await connection.close()
-        logger.info("router stopped cleanly")
+        logger.notice("router stopped cleanly")
     }
 }
