@@ -15,6 +15,8 @@ struct Drehscheibe: AsyncParsableCommand {
             Publish.self,
             Consume.self,
             Bench.self,
+            Validate.self,
+            Schemas.self,
         ]
     )
 }

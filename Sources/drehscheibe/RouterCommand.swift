@@ -20,16 +20,26 @@ struct RouterCommand: AsyncParsableCommand {
     @Option(help: "Shard queues to consume, comma-separated (default: router.ingress.0-3).") var queues: String?
     @Option(help: "Unacknowledged messages per shard.") var prefetch: UInt16 = 256
     @Option(name: .customLong("metrics-port"), help: "Serve /metrics, /healthz and /readyz on 127.0.0.1:PORT.") var metricsPort: Int?
+    @Option(name: .customLong("broker-user"), help: "The router's own broker user, set as user_id on its output.") var brokerUser = "drehscheibe-router"
+    @Option(name: .customLong("trusted-relay"), help: "Broker users that may republish for an agency (default: the router and drehscheibe-ops).")
+    var trustedRelays: [String] = []
+    @Option(name: .customLong("deliver-exchange")) var deliverExchange = "case.deliver"
+    @Option(name: .customLong("dead-exchange")) var deadExchange = "case.dead"
+    @Option(name: .customLong("retry-exchange")) var retryExchange = "case.retry"
 
     func run() async throws {
         Observability.bootstrap()
         let logger = Logger(label: "drehscheibe.router")
         var amqp = try connection.configuration(name: "drehscheibe router \(ProcessInfo.processInfo.processIdentifier)")
         amqp.recovery = .init(maximumBackoff: .seconds(5))
+        var pipeline = PipelineConfiguration()
+        pipeline.brokerUser = brokerUser
+        pipeline.trustedRelays = trustedRelays.isEmpty ? [brokerUser, "drehscheibe-ops"] : Set(trustedRelays)
         let configuration = RouterConfiguration(
             connection: amqp,
             queues: queues.map { $0.split(separator: ",").map(String.init) } ?? RouterConfiguration.defaultShards,
-            prefetch: prefetch, schemasDirectory: SchemasLocation.directory(schemas))
+            prefetch: prefetch, deliverExchange: deliverExchange, deadExchange: deadExchange, retryExchange: retryExchange,
+            pipeline: pipeline, schemasDirectory: SchemasLocation.directory(schemas))
         let router: RouterService
         do {
             router = try RouterService(configuration: configuration, ledger: try await store.ledger(logger: logger), logger: logger)

@@ -3,11 +3,13 @@ import Foundation
 /// A schema compiled by ``SchemaRegistry/compile(_:uri:options:)``: immutable, thread-safe and
 /// cheap to share. Validation does no URI parsing, schema lookups or regex compilation.
 public struct CompiledSchema: Sendable {
-    /// The compiled nodes, shared by every copy.
-    final class Program: Sendable {
+    /// The compiled nodes, shared by every copy. Immutable after init; `@unchecked` only
+    /// because ``HotTables`` holds raw pointers (into storage this program owns).
+    final class Program: @unchecked Sendable {
         let nodes: [SchemaNode]
         let keywords: [Keyword]
         let tables: KeywordTables
+        let hot: HotTables
         let resources: [Resource]
         let root: Int
         let usesDynamicScope: Bool
@@ -18,10 +20,15 @@ public struct CompiledSchema: Sendable {
             self.nodes = nodes
             self.keywords = keywords
             self.tables = tables
+            hot = HotTables(tables)
             self.resources = resources
             self.root = root
             self.usesDynamicScope = usesDynamicScope
             self.options = options
+        }
+
+        deinit {
+            hot.deallocate()
         }
     }
 

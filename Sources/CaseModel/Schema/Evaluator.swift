@@ -9,6 +9,8 @@ struct Evaluator {
     /// Unowned: ``with(_:detailed:_:)`` keeps the program alive, and reading payload tables
     /// through the class avoids copying the whole table struct out of an `inout` evaluator.
     unowned(unsafe) let program: CompiledSchema.Program
+    /// The program's tables, borrowed without retains (see ``HotTables``).
+    let hot: HotTables
     let resources: [CompiledSchema.Resource]
     let root: Int
     let usesDynamicScope: Bool
@@ -38,6 +40,7 @@ struct Evaluator {
         self.nodes = nodes
         self.keywords = keywords
         self.program = program
+        hot = program.hot
         resources = program.resources
         root = program.root
         usesDynamicScope = program.usesDynamicScope
@@ -49,6 +52,13 @@ struct Evaluator {
     mutating func run(_ instance: JSONValue) -> Bool {
         var none: Evaluated? = nil
         return evaluate(root, instance, &none)
+    }
+
+    /// Evaluates a subschema whose annotations nobody reads (members and items in fast mode).
+    @inline(__always)
+    mutating func evaluate(_ node: Int, _ instance: JSONValue) -> Bool {
+        var none: Evaluated? = nil
+        return evaluate(node, instance, &none)
     }
 
     // MARK: Nodes
@@ -86,6 +96,7 @@ struct Evaluator {
             if valid, annotations != nil, let own { annotations!.formUnion(own) }
         } else {
             for k in start..<end {
+                if !detailed && passesQuickly(keywords[k], instance) { continue }
                 if !apply(keywords[k], index, instance, &annotations) {
                     valid = false
                     if !detailed { break }
@@ -93,6 +104,35 @@ struct Evaluator {
             }
         }
         return valid
+    }
+
+    /// The common leaf assertions, checked without the call into ``apply(_:_:_:_:)`` (whose
+    /// frame, with every keyword's code, costs more than these checks). True only when the
+    /// keyword certainly holds; everything else, failures included, goes through `apply`.
+    @inline(__always)
+    func passesQuickly(_ keyword: Keyword, _ instance: JSONValue) -> Bool {
+        switch keyword {
+        case .type(let types):
+            return types.matches(instance)
+        case .pattern(let index):
+            guard case .string(let s) = instance else { return true }
+            return hot.patterns[index]._withUnsafeGuaranteedRef { $0.matches(s) }
+        case .format(let format):
+            guard case .string(let s) = instance else { return true }
+            return format.isValid(s)
+        case .maxLength(let limit):
+            guard case .string(let s) = instance else { return true }
+            return s.utf8.count <= limit
+        case .minLength(let limit):
+            guard case .string(let s) = instance else { return true }
+            return s.utf8.count / 4 >= limit
+        case .const(let index):
+            return instance == hot.values[index]
+        case .enumeration(let index):
+            return hot.enums[index]._withUnsafeGuaranteedRef { $0.contains(instance) }
+        default:
+            return false
+        }
     }
 
     /// Evaluates a subschema at a member of the instance.
@@ -175,44 +215,44 @@ struct Evaluator {
             return false
 
         case .const(let index):
-            let expected = program.tables.values[index]
-            if instance == expected { return true }
+            if instance == hot.values[index] { return true }
+            let expected = hot.values[index]
             report(node, "const") { Messages.const($0, expected) }
             return false
 
         case .enumeration(let index):
-            let rule = program.tables.enums[index]
-            if rule.contains(instance) { return true }
+            if hot.enums[index]._withUnsafeGuaranteedRef({ $0.contains(instance) }) { return true }
+            let rule = hot.enums[index].takeUnretainedValue()
             report(node, "enum") { Messages.enumeration($0, rule.values) }
             return false
 
         case .minimum(let index):
-            let limit = program.tables.numbers[index]
-            guard case .number(let n) = instance, JSONNumber.compare(n, limit) < 0 else { return true }
+            guard case .number(let n) = instance, JSONNumber.compare(n, hot.numbers[index]) < 0 else { return true }
+            let limit = hot.numbers[index]
             report(node, "minimum") { Messages.bound($0, "at least", limit) }
             return false
 
         case .exclusiveMinimum(let index):
-            let limit = program.tables.numbers[index]
-            guard case .number(let n) = instance, JSONNumber.compare(n, limit) <= 0 else { return true }
+            guard case .number(let n) = instance, JSONNumber.compare(n, hot.numbers[index]) <= 0 else { return true }
+            let limit = hot.numbers[index]
             report(node, "exclusiveMinimum") { Messages.bound($0, "greater than", limit) }
             return false
 
         case .maximum(let index):
-            let limit = program.tables.numbers[index]
-            guard case .number(let n) = instance, JSONNumber.compare(n, limit) > 0 else { return true }
+            guard case .number(let n) = instance, JSONNumber.compare(n, hot.numbers[index]) > 0 else { return true }
+            let limit = hot.numbers[index]
             report(node, "maximum") { Messages.bound($0, "at most", limit) }
             return false
 
         case .exclusiveMaximum(let index):
-            let limit = program.tables.numbers[index]
-            guard case .number(let n) = instance, JSONNumber.compare(n, limit) >= 0 else { return true }
+            guard case .number(let n) = instance, JSONNumber.compare(n, hot.numbers[index]) >= 0 else { return true }
+            let limit = hot.numbers[index]
             report(node, "exclusiveMaximum") { Messages.bound($0, "less than", limit) }
             return false
 
         case .multipleOf(let index):
-            let divisor = program.tables.numbers[index]
-            guard case .number(let n) = instance, !n.isMultiple(of: divisor) else { return true }
+            guard case .number(let n) = instance, !n.isMultiple(of: hot.numbers[index]) else { return true }
+            let divisor = hot.numbers[index]
             report(node, "multipleOf") { Messages.bound($0, "a multiple of", divisor) }
             return false
 
@@ -231,8 +271,8 @@ struct Evaluator {
             return false
 
         case .pattern(let index):
-            let pattern = program.tables.patterns[index]
-            guard case .string(let s) = instance, !pattern.matches(s) else { return true }
+            guard case .string(let s) = instance, !hot.patterns[index]._withUnsafeGuaranteedRef({ $0.matches(s) }) else { return true }
+            let pattern = hot.patterns[index].takeUnretainedValue()
             let label = nodes[node].label
             report(node, "pattern") { Messages.pattern($0, pattern.source, label: label) }
             return false
@@ -268,16 +308,23 @@ struct Evaluator {
             return false
 
         case .required(let index):
-            let (names, ascii) = program.tables.names[index]
             guard case .object(let object) = instance else { return true }
-            var valid = true
-            var hint = 0
-            for name in names where (ascii ? object.position(ofASCII: name, hint: &hint) : object.position(of: name, hint: &hint)) == nil {
-                valid = false
-                if !detailed { return false }
-                report(node, "required") { Messages.missing($0, name) }
+            return hot.names[index]._withUnsafeGuaranteedRef { box in
+                var valid = true
+                var hint = 0
+                let ascii = box.value.ascii
+                for i in box.value.names.indices {
+                    let found = ascii ? object.position(ofASCII: box.value.names[i], hint: &hint)
+                        : object.position(of: box.value.names[i], hint: &hint)
+                    if found == nil {
+                        valid = false
+                        if !detailed { return false }
+                        let name = box.value.names[i]
+                        report(node, "required") { Messages.missing($0, name) }
+                    }
+                }
+                return valid
             }
-            return valid
 
         case .dependentRequired(let index):
             let rules = program.tables.dependentRequired[index]
@@ -293,9 +340,8 @@ struct Evaluator {
             return valid
 
         case .members(let index):
-            let rule = program.tables.members[index]
             guard case .object(let object) = instance else { return true }
-            return applyMembers(rule, node, object, &annotations)
+            return hot.members[index]._withUnsafeGuaranteedRef { applyMembers($0, node, object, &annotations) }
 
         case .propertyNames(let target):
             guard case .object(let object) = instance else { return true }
@@ -324,39 +370,51 @@ struct Evaluator {
             return valid
 
         case .prefixItems(let index):
-            let targets = program.tables.nodeLists[index]
             guard case .array(let items) = instance else { return true }
-            var valid = true
-            let end = Swift.min(items.count, targets.count)
-            for i in 0..<end where !item(targets[i], items[i], i, "prefixItems", String(i)) {
-                valid = false
-                if !detailed { return false }
+            return hot.nodeLists[index]._withUnsafeGuaranteedRef { targets in
+                let end = Swift.min(items.count, targets.value.count)
+                let valid = Self.withElements(items) { items in
+                    var valid = true
+                    for i in 0..<end {
+                        let ok = detailed ? item(targets.value[i], items[i], i, "prefixItems", String(i)) : evaluate(targets.value[i], items[i])
+                        if !ok {
+                            valid = false
+                            if !detailed { return false }
+                        }
+                    }
+                    return valid
+                }
+                annotations?.insert(upTo: end)
+                return valid
             }
-            annotations?.insert(upTo: end)
-            return valid
 
         case .items(let target, let start):
             guard case .array(let items) = instance else { return true }
-            var valid = true
-            if start < items.count {
-                for i in start..<items.count where !item(target, items[i], i, "items") {
+            let count = items.count
+            let valid = start >= count || Self.withElements(items) { elements in
+                var valid = true
+                for i in start..<count where !(detailed ? item(target, elements[i], i, "items") : evaluate(target, elements[i])) {
                     valid = false
                     if !detailed { return false }
                 }
+                return valid
             }
             annotations?.insertAll()
             return valid
 
         case .contains(let target, let minimum, let maximum):
             guard case .array(let items) = instance else { return true }
-            var matches = 0
-            for i in items.indices {
-                var none: Evaluated? = nil
-                if quietly(target, items[i], &none) {
-                    matches += 1
-                    annotations?.insert(i)
-                    if annotations == nil && !detailed && maximum == Int.max && matches >= minimum { break }
+            let matches = Self.withElements(items) { elements in
+                var matches = 0
+                for i in 0..<items.count {
+                    var none: Evaluated? = nil
+                    if quietly(target, elements[i], &none) {
+                        matches += 1
+                        annotations?.insert(i)
+                        if annotations == nil && !detailed && maximum == Int.max && matches >= minimum { break }
+                    }
                 }
+                return matches
             }
             if matches < minimum {
                 report(node, "contains") { Messages.contains($0, matches, atLeast: minimum) }
@@ -369,28 +427,33 @@ struct Evaluator {
             return true
 
         case .allOf(let index):
-            let targets = program.tables.nodeLists[index]
-            var valid = true
-            for (i, target) in targets.enumerated() where !inPlace(target, instance, &annotations, "allOf", String(i)) {
-                valid = false
-                if !detailed { return false }
+            return hot.nodeLists[index]._withUnsafeGuaranteedRef { targets in
+                var valid = true
+                for i in targets.value.indices {
+                    let ok = detailed ? inPlace(targets.value[i], instance, &annotations, "allOf", String(i))
+                        : evaluate(targets.value[i], instance, &annotations)
+                    if !ok {
+                        valid = false
+                        if !detailed { return false }
+                    }
+                }
+                return valid
             }
-            return valid
 
         case .anyOf(let index):
-            let targets = program.tables.nodeLists[index]
+            let targets = hot.nodeLists[index].takeUnretainedValue().value
             let mark = errors.count
             var matched = false
             for (i, target) in targets.enumerated() {
                 if annotations != nil {
                     var branch: Evaluated? = Evaluated()
-                    if inPlace(target, instance, &branch, "anyOf", String(i)) {
+                    if detailed ? inPlace(target, instance, &branch, "anyOf", String(i)) : evaluate(target, instance, &branch) {
                         matched = true
                         if let branch { annotations!.formUnion(branch) }
                     }
                 } else {
                     var none: Evaluated? = nil
-                    if inPlace(target, instance, &none, "anyOf", String(i)) {
+                    if detailed ? inPlace(target, instance, &none, "anyOf", String(i)) : evaluate(target, instance, &none) {
                         matched = true
                         break
                     }
@@ -404,13 +467,13 @@ struct Evaluator {
             return false
 
         case .oneOf(let index):
-            let targets = program.tables.nodeLists[index]
+            let targets = hot.nodeLists[index].takeUnretainedValue().value
             let mark = errors.count
             var passing: [Int] = []
             var merged: Evaluated? = nil
             for (i, target) in targets.enumerated() {
                 var branch: Evaluated? = annotations != nil ? Evaluated() : nil
-                if inPlace(target, instance, &branch, "oneOf", String(i)) {
+                if detailed ? inPlace(target, instance, &branch, "oneOf", String(i)) : evaluate(target, instance, &branch) {
                     passing.append(i)
                     merged = branch
                     if passing.count > 1 && !detailed { return false }
@@ -446,6 +509,7 @@ struct Evaluator {
             return inPlace(otherwise, instance, &annotations, "else")
 
         case .ref(let target):
+            guard detailed else { return evaluate(target, instance, &annotations) }
             return inPlace(target, instance, &annotations, "$ref")
 
         case .dynamicRef(let target, let anchor):
@@ -463,31 +527,37 @@ struct Evaluator {
 
         case .unevaluatedProperties(let target):
             guard case .object(let object) = instance else { return true }
-            var valid = true
-            for j in object.indices where !(annotations?.contains(j) ?? false) {
-                if !member(target, object.members[j].value, object.members[j].key, "unevaluatedProperties") {
-                    valid = false
-                    if !detailed { return false }
+            let valid = Self.withElements(object.members) { members in
+                var valid = true
+                for j in 0..<object.count where !(annotations?.contains(j) ?? false) {
+                    if !member(target, members[j].value, members[j].key, "unevaluatedProperties") {
+                        valid = false
+                        if !detailed { return false }
+                    }
                 }
+                return valid
             }
             if valid { annotations?.insertAll() }
             return valid
 
         case .unevaluatedItems(let target):
             guard case .array(let items) = instance else { return true }
-            var valid = true
-            for i in items.indices where !(annotations?.contains(i) ?? false) {
-                if !item(target, items[i], i, "unevaluatedItems") {
-                    valid = false
-                    if !detailed { return false }
+            let valid = Self.withElements(items) { elements in
+                var valid = true
+                for i in 0..<items.count where !(annotations?.contains(i) ?? false) {
+                    if !item(target, elements[i], i, "unevaluatedItems") {
+                        valid = false
+                        if !detailed { return false }
+                    }
                 }
+                return valid
             }
             if valid { annotations?.insertAll() }
             return valid
 
         case .codeList(let index):
-            let list = program.tables.codeLists[index]
-            guard case .string(let s) = instance, !list.contains(s) else { return true }
+            guard case .string(let s) = instance, !hot.codeLists[index]._withUnsafeGuaranteedRef({ $0.value.contains(s) }) else { return true }
+            let list = hot.codeLists[index].takeUnretainedValue().value
             report(node, "x-codeList") { Messages.codeList($0, list) }
             return false
 
@@ -510,8 +580,8 @@ struct Evaluator {
             return false
 
         case .dateOrder(let index):
-            let rules = program.tables.dateOrders[index]
             guard case .object(let object) = instance else { return true }
+            let rules = hot.dateOrders[index].takeUnretainedValue().value
             var valid = true
             for rule in rules where !rule.isSatisfied(by: object) {
                 valid = false
@@ -523,49 +593,95 @@ struct Evaluator {
     }
 
     /// One pass over the members for `properties`, `patternProperties` and `additionalProperties`.
+    /// Members are read in place and passed on borrowed: copying a key or value out of the
+    /// storage would retain it, for every member of every object.
     mutating func applyMembers(_ rule: MembersRule, _ node: Int, _ object: JSONObject, _ annotations: inout Evaluated?) -> Bool {
         var valid = true
         var hint = 0
-        // Walk the member storage in place rather than through copied key and value arrays.
-        return object.members.withUnsafeBufferPointer { members in
-            for j in members.indices {
-                let key = members[j].key
-                let value = members[j].value
+        var seen: UInt64 = 0
+        let count = object.count
+        let membersValid = Self.withElements(object.members) { members in
+            for j in 0..<count {
                 var matched = false
-                if let slot = rule.properties.slot(key, hint: &hint) {
+                // Instances usually list members in schema order: try the next name first.
+                var slot: Int?
+                if hint < rule.properties.names.count, rule.properties.ascii
+                    ? members[j].key.equals(ascii: rule.properties.names[hint]) : rule.properties.names[hint].utf8Equals(members[j].key) {
+                    slot = hint
+                    hint += 1
+                } else if let found = rule.properties.slot(members[j].key) {
+                    slot = found
+                    hint = found + 1
+                }
+                if let slot {
                     matched = true
-                    if !member(rule.properties.nodes[slot], value, key, "properties", key) {
+                    if slot < 64 { seen |= 1 << UInt64(slot) }
+                    let ok = detailed
+                        ? member(rule.properties.nodes[slot], members[j].value, members[j].key, "properties", members[j].key)
+                        : evaluate(rule.properties.nodes[slot], members[j].value)
+                    if !ok {
                         valid = false
                         if !detailed { return false }
                     }
                 }
-                for (pattern, target) in rule.patterns where pattern.matches(key) {
-                    matched = true
-                    if !member(target, value, key, "patternProperties", pattern.source) {
-                        valid = false
-                        if !detailed { return false }
+                if !rule.patterns.isEmpty {
+                    for k in rule.patterns.indices where rule.patterns[k].pattern.matches(members[j].key) {
+                        matched = true
+                        let ok = detailed
+                            ? member(rule.patterns[k].node, members[j].value, members[j].key, "patternProperties", rule.patterns[k].pattern.source)
+                            : evaluate(rule.patterns[k].node, members[j].value)
+                        if !ok {
+                            valid = false
+                            if !detailed { return false }
+                        }
                     }
                 }
                 if !matched, let additional = rule.additional {
                     matched = true
-                    if !member(additional, value, key, "additionalProperties") {
+                    let ok = detailed ? member(additional, members[j].value, members[j].key, "additionalProperties")
+                        : evaluate(additional, members[j].value)
+                    if !ok {
                         valid = false
                         if !detailed { return false }
                     }
                 }
                 if matched { annotations?.insert(j) }
+            }
+            return valid
         }
-        return valid
+        guard membersValid || detailed else { return false }
+        if seen & rule.requiredMask != rule.requiredMask {
+            if !detailed { return false }
+            for name in rule.requiredNames {
+                guard let slot = rule.properties.names.firstIndex(where: { $0.utf8Equals(name) }),
+                      seen & (1 << UInt64(slot)) == 0 else { continue }
+                report(node, "required") { Messages.missing($0, name) }
+            }
+            return false
+        }
+        return membersValid
+    }
+
+    /// Calls `body` with a pointer to the array's elements. Elements read through a pointer are
+    /// passed on borrowed; read through an array (or buffer) subscript each is copied, which
+    /// retains and releases its payload.
+    @inline(__always)
+    static func withElements<Element, R>(_ array: [Element], _ body: (UnsafePointer<Element>) -> R) -> R {
+        array.withUnsafeBufferPointer { buffer in
+            // An empty array's buffer may have no base address; nothing reads through it then.
+            body(buffer.baseAddress ?? UnsafePointer(bitPattern: MemoryLayout<Element>.alignment)!)
         }
     }
 
     /// Positions of the first two equal items, if any.
     static func duplicate(in items: [JSONValue]) -> (Int, Int)? {
         if items.count <= 16 {
-            for i in items.indices {
-                for j in (i + 1)..<items.count where items[i] == items[j] { return (i, j) }
+            return withElements(items) { elements in
+                for i in 0..<items.count {
+                    for j in (i + 1)..<items.count where elements[i] == elements[j] { return (i, j) }
+                }
+                return nil
             }
-            return nil
         }
         var seen: [JSONValue: Int] = [:]
         for (i, item) in items.enumerated() {

@@ -45,6 +45,14 @@ enum Format: String, Sendable, CaseIterable {
     }
 
     func isValid(_ string: String) -> Bool {
+        // The formats of case messages check their bytes in place (no copies, no closures per
+        // character); they run on every date and id of every message.
+        switch self {
+        case .date, .dateTime, .uuid, .uri, .email:
+            if let valid = string.utf8.withContiguousStorageIfAvailable({ isValid(bytes: $0) }) { return valid }
+        default:
+            break
+        }
         switch self {
         case .date: return CalendarDate(rfc3339: string) != nil
         case .dateTime: return ZonedDateTime(rfc3339: string) != nil
@@ -70,6 +78,25 @@ enum Format: String, Sendable, CaseIterable {
 }
 
 extension Format {
+    /// The byte-level checks of the common formats; other formats answer through `isValid(_:)`.
+    func isValid(bytes b: UnsafeBufferPointer<UInt8>) -> Bool {
+        switch self {
+        case .date:
+            guard let parsed = CalendarDate.parse(b, from: 0) else { return false }
+            return parsed.end == b.count
+        case .dateTime:
+            return ZonedDateTime.parse(b) != nil
+        case .uuid:
+            return Self.isUUID(b)
+        case .uri:
+            return Self.isURI(b, international: false, allowRelative: false)
+        case .email:
+            return Self.isEmail(b, international: false)
+        default:
+            return isValid(String(decoding: b, as: UTF8.self))
+        }
+    }
+
     private static func isDigit(_ b: UInt8) -> Bool { b &- 48 < 10 }
     private static func isHex(_ b: UInt8) -> Bool { b &- 48 < 10 || (b | 0x20) &- 97 < 6 }
     private static func isAlpha(_ b: UInt8) -> Bool { (b | 0x20) &- 97 < 26 }
@@ -113,17 +140,21 @@ extension Format {
 
     static func isUUID(_ string: String) -> Bool {
         var copy = string
-        return copy.withUTF8 { b in
-            guard b.count == 36 else { return false }
-            for i in 0..<36 {
-                if i == 8 || i == 13 || i == 18 || i == 23 {
-                    guard b[i] == UInt8(ascii: "-") else { return false }
-                } else if !isHex(b[i]) {
-                    return false
-                }
-            }
-            return true
+        return copy.withUTF8 { isUUID($0) }
+    }
+
+    /// `8-4-4-4-12` hexadecimal digits.
+    static func isUUID(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard b.count == 36, let p = b.baseAddress, p[8] == UInt8(ascii: "-"), p[13] == UInt8(ascii: "-"),
+              p[18] == UInt8(ascii: "-"), p[23] == UInt8(ascii: "-") else { return false }
+        let dashes: UInt64 = 1 << 8 | 1 << 13 | 1 << 18 | 1 << 23
+        var hex = true
+        for i in 0..<36 where dashes & (1 << UInt64(i)) == 0 {
+            // A byte is hex when it is 0-9, or a-f after folding case.
+            let c = p[i]
+            hex = hex && ((c &- 48 < 10) || ((c | 0x20) &- 97 < 6))
         }
+        return hex
     }
 
     static func isIPv4(_ s: Substring) -> Bool {
@@ -219,67 +250,74 @@ extension Format {
     /// The common all-ASCII case without allocation; nil when the name has other characters.
     private static func isASCIIHostname(_ string: String) -> Bool? {
         var copy = string
-        return copy.withUTF8 { b -> Bool? in
-            guard !b.isEmpty, b.count <= 253 else { return b.isEmpty ? false : nil }
-            var labelStart = 0
-            var i = 0
-            while i <= b.count {
-                if i == b.count || b[i] == UInt8(ascii: ".") {
-                    let length = i - labelStart
-                    guard length >= 1, length <= 63, b[labelStart] != UInt8(ascii: "-"), b[i - 1] != UInt8(ascii: "-") else { return false }
-                    if length >= 4, b[labelStart + 2] == UInt8(ascii: "-"), b[labelStart + 3] == UInt8(ascii: "-"),
-                       !((b[labelStart] | 0x20) == UInt8(ascii: "x") && (b[labelStart + 1] | 0x20) == UInt8(ascii: "n")) {
-                        return false
-                    }
-                    labelStart = i + 1
-                } else if b[i] >= 0x80 {
-                    return nil
-                } else if !(isAlpha(b[i]) || isDigit(b[i]) || b[i] == UInt8(ascii: "-")) {
+        return copy.withUTF8 { isASCIIHostname($0) }
+    }
+
+    /// The hostname check for ASCII; nil when there are other bytes (the IDN rules apply).
+    private static func isASCIIHostname(_ b: UnsafeBufferPointer<UInt8>) -> Bool? {
+        guard !b.isEmpty, b.count <= 253 else { return b.isEmpty ? false : nil }
+        var labelStart = 0
+        var i = 0
+        while i <= b.count {
+            if i == b.count || b[i] == UInt8(ascii: ".") {
+                let length = i - labelStart
+                guard length >= 1, length <= 63, b[labelStart] != UInt8(ascii: "-"), b[i - 1] != UInt8(ascii: "-") else { return false }
+                if length >= 4, b[labelStart + 2] == UInt8(ascii: "-"), b[labelStart + 3] == UInt8(ascii: "-"),
+                   !((b[labelStart] | 0x20) == UInt8(ascii: "x") && (b[labelStart + 1] | 0x20) == UInt8(ascii: "n")) {
                     return false
                 }
-                i += 1
+                labelStart = i + 1
+            } else if b[i] >= 0x80 {
+                return nil
+            } else if !(isAlpha(b[i]) || isDigit(b[i]) || b[i] == UInt8(ascii: "-")) {
+                return false
             }
-            return true
+            i += 1
         }
+        return true
     }
 
     static func isEmail(_ string: String, international: Bool) -> Bool {
         var copy = string
-        return copy.withUTF8 { b -> Bool in
-            var at = b.count - 1
-            while at >= 0, b[at] != UInt8(ascii: "@") { at -= 1 }
-            guard at > 0, at < b.count - 1, at <= 64 else { return false }
-            if b[0] == UInt8(ascii: "\"") {
-                guard at >= 2, b[at - 1] == UInt8(ascii: "\"") else { return false }
-                var escaped = false
-                for i in 1..<(at - 1) {
-                    let c = b[i]
-                    if escaped { escaped = false; continue }
-                    if c == UInt8(ascii: "\\") { escaped = true; continue }
-                    if c == UInt8(ascii: "\"") || (c < 0x20 && c != 0x09) || c == 0x7F { return false }
-                    if c >= 0x80 && !international { return false }
-                }
-                if escaped { return false }
-            } else {
-                guard b[0] != UInt8(ascii: "."), b[at - 1] != UInt8(ascii: ".") else { return false }
-                for i in 0..<at {
-                    let c = b[i]
-                    if c == UInt8(ascii: ".") {
-                        if b[i + 1] == UInt8(ascii: ".") { return false }
-                        continue
-                    }
-                    guard isAlpha(c) || isDigit(c) || isAtomSpecial(c) || (international && c >= 0x80) else { return false }
-                }
+        return copy.withUTF8 { isEmail($0, international: international) }
+    }
+
+    static func isEmail(_ b: UnsafeBufferPointer<UInt8>, international: Bool) -> Bool {
+        var at = b.count - 1
+        while at >= 0, b[at] != UInt8(ascii: "@") { at -= 1 }
+        guard at > 0, at < b.count - 1, at <= 64 else { return false }
+        if b[0] == UInt8(ascii: "\"") {
+            guard at >= 2, b[at - 1] == UInt8(ascii: "\"") else { return false }
+            var escaped = false
+            for i in 1..<(at - 1) {
+                let c = b[i]
+                if escaped { escaped = false; continue }
+                if c == UInt8(ascii: "\\") { escaped = true; continue }
+                if c == UInt8(ascii: "\"") || (c < 0x20 && c != 0x09) || c == 0x7F { return false }
+                if c >= 0x80 && !international { return false }
             }
-            let domain = String(decoding: UnsafeBufferPointer(rebasing: b[(at + 1)...]), as: UTF8.self)
-            if b[at + 1] == UInt8(ascii: "[") {
-                guard b[b.count - 1] == UInt8(ascii: "]") else { return false }
-                let literal = domain.dropFirst().dropLast()
-                if literal.hasPrefix("IPv6:") { return isIPv6(literal.dropFirst(5)) }
-                return isIPv4(literal)
+            if escaped { return false }
+        } else {
+            guard b[0] != UInt8(ascii: "."), b[at - 1] != UInt8(ascii: ".") else { return false }
+            for i in 0..<at {
+                let c = b[i]
+                if c == UInt8(ascii: ".") {
+                    if b[i + 1] == UInt8(ascii: ".") { return false }
+                    continue
+                }
+                guard isAlpha(c) || isDigit(c) || isAtomSpecial(c) || (international && c >= 0x80) else { return false }
             }
-            return isHostname(domain, international: international)
         }
+        let domainBytes = UnsafeBufferPointer(rebasing: b[(at + 1)...])
+        if b[at + 1] != UInt8(ascii: "["), let ascii = isASCIIHostname(domainBytes) { return ascii }
+        let domain = String(decoding: domainBytes, as: UTF8.self)
+        if b[at + 1] == UInt8(ascii: "[") {
+            guard b[b.count - 1] == UInt8(ascii: "]") else { return false }
+            let literal = domain.dropFirst().dropLast()
+            if literal.hasPrefix("IPv6:") { return isIPv6(literal.dropFirst(5)) }
+            return isIPv4(literal)
+        }
+        return isHostname(domain, international: international)
     }
 
     @inline(__always)
@@ -306,7 +344,7 @@ extension Format {
         return copy.withUTF8 { isURI($0, international: international, allowRelative: allowRelative) }
     }
 
-    private static func isURI(_ b: UnsafeBufferPointer<UInt8>, international: Bool, allowRelative: Bool) -> Bool {
+    static func isURI(_ b: UnsafeBufferPointer<UInt8>, international: Bool, allowRelative: Bool) -> Bool {
         var i = 0
         /// Consumes one percent-encoded octet or allowed character.
         func take(colon: Bool, pathCharacters: Bool) -> Bool {

@@ -7,9 +7,12 @@ import Foundation
 /// catastrophic backtracking on hostile strings) and ECMA-exact for `\d`, `\w`, `\s`. Patterns
 /// using features it lacks (lookaround, backreferences, script properties) fall back to
 /// `NSRegularExpression`.
-final class Pattern: Sendable {
+final class Pattern: @unchecked Sendable {  // immutable; the DFA view points into `engine`'s DFA
     let source: String
     private let engine: Engine
+    /// The ASCII DFA's tables, read without retaining the engine objects (the hot path of
+    /// validation); the DFA stays alive through `engine`.
+    private let dfa: RegexProgram.DFA.View?
 
     private enum Engine: Sendable {
         case program(RegexProgram)
@@ -19,8 +22,11 @@ final class Pattern: Sendable {
     init(_ source: String) throws(SchemaCompileError) {
         self.source = source
         do {
-            engine = .program(try RegexProgram(pattern: source))
+            let program = try RegexProgram(pattern: source)
+            engine = .program(program)
+            dfa = program.dfa?.view
         } catch RegexProgram.CompileError.unsupported {
+            dfa = nil
             do {
                 engine = .foundation(try NSRegularExpression(pattern: Pattern.translate(source), options: []))
             } catch {
@@ -33,6 +39,9 @@ final class Pattern: Sendable {
 
     /// True when the expression matches anywhere in `string`.
     func matches(_ string: String) -> Bool {
+        if let dfa, let result = string.utf8.withContiguousStorageIfAvailable({ dfa.matches($0) }), let result {
+            return result
+        }
         switch engine {
         case .program(let program):
             return program.matches(string)

@@ -2,14 +2,21 @@ extension RegexProgram {
     /// A DFA over ASCII built ahead of time from the NFA (subset construction), so the common
     /// case, an ASCII string against a pattern without `\b`, costs one table lookup per byte.
     /// Strings with other scalars run on the NFA.
-    final class DFA: Sendable {
-        /// `transitions[state * 128 + byte]`: next state, or -1 when no match is possible any more.
-        let transitions: [Int32]
-        /// A match has been found once this state is reached.
-        let accepting: [Bool]
+    ///
+    /// Immutable after init; `@unchecked Sendable` because the tables are raw buffers (a Swift
+    /// array in a class costs a retain and a bounds check per lookup in the inner loop).
+    final class DFA: @unchecked Sendable {
+        /// `transitions[state * 128 + byte]`: next state, ``dead`` when no match is possible
+        /// any more, ``matched`` when the next state accepts (so the loop needs no second lookup).
+        let transitions: UnsafeMutablePointer<Int16>
         /// A match exists if the input ends in this state (`$` satisfied).
-        let acceptingAtEnd: [Bool]
-        let start: Int32
+        let acceptingAtEnd: UnsafeMutablePointer<Bool>
+        let start: Int16
+        /// The start state accepts: every string matches.
+        let acceptsEmptyPrefix: Bool
+
+        static let dead: Int16 = -1
+        static let matched: Int16 = -2
 
         static let stateLimit = 256
 
@@ -106,28 +113,50 @@ extension RegexProgram {
                     if states.count > before { pending.append(target) }
                 }
             }
-            self.transitions = transitions
-            self.accepting = accepting
-            self.acceptingAtEnd = acceptingAtEnd
-            self.start = start
+            self.transitions = .allocate(capacity: transitions.count)
+            for (i, target) in transitions.enumerated() {
+                self.transitions[i] = target >= 0 && accepting[Int(target)] ? DFA.matched : Int16(target)
+            }
+            self.acceptingAtEnd = .allocate(capacity: acceptingAtEnd.count)
+            self.acceptingAtEnd.initialize(from: acceptingAtEnd, count: acceptingAtEnd.count)
+            self.start = Int16(start)
+            acceptsEmptyPrefix = accepting[Int(start)]
+        }
+
+        deinit {
+            transitions.deallocate()
+            acceptingAtEnd.deallocate()
         }
 
         /// nil when the input is not all ASCII (the caller runs the NFA instead).
         @inline(__always)
         func matches(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool? {
-            transitions.withUnsafeBufferPointer { table in
-                accepting.withUnsafeBufferPointer { accepting in
-                    var state = Int(start)
-                    if accepting[state] { return true }
-                    for byte in bytes {
-                        if byte >= 128 { return nil }
-                        let next = table[state &* 128 &+ Int(byte)]
-                        if next < 0 { return false }
-                        state = Int(next)
-                        if accepting[state] { return true }
-                    }
-                    return acceptingAtEnd[state]
+            view.matches(bytes)
+        }
+
+        /// The tables as plain values, valid while this DFA lives.
+        var view: View { View(transitions: transitions, acceptingAtEnd: acceptingAtEnd, start: start, acceptsEmptyPrefix: acceptsEmptyPrefix) }
+
+        /// A DFA's tables without the object: a holder that keeps the DFA alive can match
+        /// without retaining anything.
+        struct View {
+            let transitions: UnsafeMutablePointer<Int16>
+            let acceptingAtEnd: UnsafeMutablePointer<Bool>
+            let start: Int16
+            let acceptsEmptyPrefix: Bool
+
+            /// nil when the input is not all ASCII (the caller runs the NFA instead).
+            @inline(__always)
+            func matches(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool? {
+                if acceptsEmptyPrefix { return true }
+                var state = Int(start)
+                for byte in bytes {
+                    if byte >= 128 { return nil }
+                    let next = transitions[state &* 128 &+ Int(byte)]
+                    if next < 0 { return next == DFA.matched }
+                    state = Int(next)
                 }
+                return acceptingAtEnd[state]
             }
         }
     }

@@ -150,6 +150,7 @@ struct SchemaCompiler {
 
         var keywords: [Keyword] = []
         var applicators: [Keyword] = []
+        var requiredNames: [String] = []
         let base = URIReference(info.base)
 
         // Core.
@@ -215,8 +216,7 @@ struct SchemaCompiler {
             if let n = try nonNegative("minProperties") { keywords.append(.minProperties(n)) }
             if let n = try nonNegative("maxProperties") { keywords.append(.maxProperties(n)) }
             if let value = object["required"] {
-                let names = try stringArray(value, "required")
-                if !names.isEmpty { keywords.append(.required(tables.add(\.names, (names, names.allSatisfy(\.isASCII))))) }
+                requiredNames = try stringArray(value, "required")
             }
             if let value = object["dependentRequired"] {
                 guard case .object(let map) = value else { throw fail("dependentRequired", "dependentRequired must be an object") }
@@ -267,7 +267,12 @@ struct SchemaCompiler {
                 hasMembers = true
             }
             if hasMembers {
-                let rule = MembersRule(properties: properties, patterns: patterns, additional: additional)
+                var rule = MembersRule(properties: properties, patterns: patterns, additional: additional)
+                if !requiredNames.isEmpty, let mask = MembersRule.requiredMask(requiredNames, in: properties) {
+                    rule = MembersRule(properties: properties, patterns: patterns, additional: additional,
+                                       requiredMask: mask, requiredNames: requiredNames)
+                    requiredNames = []
+                }
                 applicators.append(.members(tables.add(\.members, rule)))
             }
             if object["propertyNames"] != nil { applicators.append(.propertyNames(try child("propertyNames"))) }
@@ -294,7 +299,7 @@ struct SchemaCompiler {
             var prefixCount = 0
             if let prefix = try schemaArray("prefixItems") {
                 prefixCount = prefix.count
-                applicators.append(.prefixItems(tables.add(\.nodeLists, prefix)))
+                applicators.append(.prefixItems(tables.add(\.nodeLists, Box(prefix))))
             }
             if object["items"] != nil { applicators.append(.items(node: try child("items"), from: prefixCount)) }
             if object["contains"] != nil {
@@ -303,15 +308,19 @@ struct SchemaCompiler {
                 let maximum = validation ? try nonNegative("maxContains") : nil
                 applicators.append(.contains(node: try child("contains"), min: minimum, max: maximum ?? Int.max))
             }
-            if let all = try schemaArray("allOf") { applicators.append(.allOf(tables.add(\.nodeLists, all))) }
-            if let any = try schemaArray("anyOf") { applicators.append(.anyOf(tables.add(\.nodeLists, any))) }
-            if let one = try schemaArray("oneOf") { applicators.append(.oneOf(tables.add(\.nodeLists, one))) }
+            if let all = try schemaArray("allOf") { applicators.append(.allOf(tables.add(\.nodeLists, Box(all)))) }
+            if let any = try schemaArray("anyOf") { applicators.append(.anyOf(tables.add(\.nodeLists, Box(any)))) }
+            if let one = try schemaArray("oneOf") { applicators.append(.oneOf(tables.add(\.nodeLists, Box(one)))) }
             if object["not"] != nil { applicators.append(.not(try child("not"))) }
             if object["if"] != nil {
                 let then = object["then"] != nil ? try child("then") : nil
                 let otherwise = object["else"] != nil ? try child("else") : nil
                 applicators.append(.conditional(condition: try child("if"), then: then ?? -1, otherwise: otherwise ?? -1))
             }
+        }
+
+        if !requiredNames.isEmpty {
+            keywords.append(.required(tables.add(\.names, Box((requiredNames, requiredNames.allSatisfy(\.isASCII))))))
         }
 
         // Our extension vocabulary.
@@ -321,7 +330,7 @@ struct SchemaCompiler {
                 throw SchemaCompileError(code: .unknownCodeList, location: here + "/x-codeList",
                                          detail: "no code list named \(name) (known: \(registry.codeLists.names.joined(separator: ", ")))")
             }
-            keywords.append(.codeList(tables.add(\.codeLists, list)))
+            keywords.append(.codeList(tables.add(\.codeLists, Box(list))))
         }
         if let value = object["x-mrz"] {
             guard case .string("td3") = value else { throw fail("x-mrz", "x-mrz supports only \"td3\"") }
@@ -339,7 +348,7 @@ struct SchemaCompiler {
                 guard names.count == 2 else { throw fail("x-dateOrder", "each x-dateOrder entry must name two properties") }
                 rules.append(DateOrderRule(earlier: names[0], later: names[1]))
             }
-            keywords.append(.dateOrder(tables.add(\.dateOrders, rules)))
+            keywords.append(.dateOrder(tables.add(\.dateOrders, Box(rules))))
         }
 
         // Unevaluated keywords run last: they read what every other keyword evaluated.

@@ -105,15 +105,37 @@ struct PropertyTable: Sendable {
 
 /// `properties`, `patternProperties` and `additionalProperties` evaluated in one pass over
 /// the instance's members. A class so copying the keyword costs one retain.
+///
+/// When every `required` name of the same schema is one of (at most 64) `properties`, the
+/// check is folded in as a bit mask over property slots: the member pass already finds each
+/// name, so `required` costs one comparison instead of a search per name.
 final class MembersRule: Sendable {
     let properties: PropertyTable
     let patterns: [(pattern: Pattern, node: Int)]
     let additional: Int?
+    /// Bit `i` set: property slot `i` is required.
+    let requiredMask: UInt64
+    /// The required names in schema order, for messages.
+    let requiredNames: [String]
 
-    init(properties: PropertyTable, patterns: [(pattern: Pattern, node: Int)], additional: Int?) {
+    init(properties: PropertyTable, patterns: [(pattern: Pattern, node: Int)], additional: Int?,
+         requiredMask: UInt64 = 0, requiredNames: [String] = []) {
         self.properties = properties
         self.patterns = patterns
         self.additional = additional
+        self.requiredMask = requiredMask
+        self.requiredNames = requiredNames
+    }
+
+    /// The mask for `names` if all are property names and the table has at most 64 slots.
+    static func requiredMask(_ names: [String], in properties: PropertyTable) -> UInt64? {
+        guard properties.names.count <= 64 else { return nil }
+        var mask: UInt64 = 0
+        for name in names {
+            guard let slot = properties.slot(name) else { return nil }
+            mask |= 1 << UInt64(slot)
+        }
+        return mask
     }
 }
 
@@ -121,14 +143,24 @@ final class MembersRule: Sendable {
 final class EnumRule: Sendable {
     let values: [JSONValue]
     let set: Set<JSONValue>?
+    /// The values when all are ASCII strings (the usual code lists): compared without the
+    /// generic JSON equality.
+    let asciiStrings: [String]?
 
     init(_ values: [JSONValue]) {
         self.values = values
         set = values.count > 8 ? Set(values) : nil
+        let strings = values.compactMap(\.stringValue)
+        asciiStrings = strings.count == values.count && strings.allSatisfy(\.isASCII) ? strings : nil
     }
 
     func contains(_ value: JSONValue) -> Bool {
         if let set { return set.contains(value) }
+        if let asciiStrings {
+            guard case .string(let string) = value else { return false }
+            for candidate in asciiStrings where string.equals(ascii: candidate) { return true }
+            return false
+        }
         return values.contains(value)
     }
 }
@@ -233,13 +265,13 @@ struct KeywordTables: Sendable {
     var enums: [EnumRule] = []
     var patterns: [Pattern] = []
     /// `required` lists, with whether all names are ASCII.
-    var names: [(names: [String], ascii: Bool)] = []
+    var names: [Box<(names: [String], ascii: Bool)>] = []
     var dependentRequired: [[(name: String, required: [String])]] = []
     var members: [MembersRule] = []
     var dependentSchemas: [[(name: String, node: Int)]] = []
-    var nodeLists: [[Int]] = []
-    var codeLists: [CodeList] = []
-    var dateOrders: [[DateOrderRule]] = []
+    var nodeLists: [Box<[Int]>] = []
+    var codeLists: [Box<CodeList>] = []
+    var dateOrders: [Box<[DateOrderRule]>] = []
     var strings: [String] = []
 
     /// Appends to one table and returns the index.

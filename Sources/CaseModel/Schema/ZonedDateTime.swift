@@ -16,13 +16,16 @@ public struct ZonedDateTime: Sendable, Hashable, CustomStringConvertible {
     /// Parses an RFC 3339 `date-time` (`T`/`Z` in either case); nil if malformed or impossible.
     public init?(rfc3339 string: String) {
         var copy = string
-        guard let value = copy.withUTF8({ buffer -> ZonedDateTime? in
-            guard let (date, end, _) = CalendarDate.parse(buffer, from: 0), end < buffer.count,
-                  buffer[end] | 0x20 == UInt8(ascii: "t"),
-                  let time = TimeOfDay.parse(buffer, from: end + 1), time.end == buffer.count else { return nil }
-            return ZonedDateTime(date: date, time: time.time)
-        }) else { return nil }
+        guard let value = copy.withUTF8({ ZonedDateTime.parse($0) }) else { return nil }
         self = value
+    }
+
+    /// Parses the whole buffer as an RFC 3339 `date-time`.
+    static func parse(_ buffer: UnsafeBufferPointer<UInt8>) -> ZonedDateTime? {
+        guard let (date, end, _) = CalendarDate.parse(buffer, from: 0), end < buffer.count,
+              buffer[end] | 0x20 == UInt8(ascii: "t"),
+              let time = TimeOfDay.parse(buffer, from: end + 1), time.end == buffer.count else { return nil }
+        return ZonedDateTime(date: date, time: time.time)
     }
 
     init(date: CalendarDate, time: TimeOfDay) {

@@ -1,0 +1,217 @@
+import AMQP
+import ArgumentParser
+import CBenchLoop
+import CaseModel
+import Foundation
+import Synchronization
+
+/// `drehscheibe bench router`: end-to-end router throughput (persistent messages on quorum
+/// queues, publisher confirms, real schema validation and projection) and latency, side by
+/// side in the same run with a plain C consume→publish→ack pass-through over librabbitmq on
+/// the same broker. The router runs as its own process so its memory can be read alone.
+struct BenchRouter: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "router", abstract: "Router vs a C pass-through: throughput, p50/p99 latency at half the router's maximum, router RSS.")
+
+    @OptionGroup var connection: ConnectionOptions
+    @Option(help: "Messages for the throughput runs.") var count = 20_000
+    @Option(help: "Seconds of paced load for the latency runs.") var seconds = 10
+    @Option(help: "Prefetch of the router and the pass-through.") var prefetch: UInt16 = 256
+    @Option(help: "Unconfirmed publishes in flight in the pass-through.") var window = 256
+    @Option(help: "The router's store (memory | sqlite:PATH | postgres://...).") var store = "memory"
+    @Option(help: "The Schemas/ directory.") var schemas: String?
+
+    private static let queues = ["bench.router.in", "bench.router.out", "bench.router.dead", "bench.pass.in", "bench.pass.out"]
+
+    func run() async throws {
+        let configuration = try connection.configuration(name: "bench router")
+        guard case .plain(let adminUser, _) = configuration.authentication else { throw BenchError("bench router needs a password login") }
+        let url = connection.amqpURL ?? ProcessInfo.processInfo.environment["DREHSCHEIBE_AMQP_URL"] ?? ""
+        let target = try CTarget(configuration)
+        let amqp = try await Connection.connect(configuration)
+        let admin = try await amqp.openChannel()
+        for queue in Self.queues {
+            _ = try? await admin.deleteQueue(queue)
+            try await admin.declareQueue(queue, arguments: QueueArguments(type: .quorum))
+        }
+        try await admin.declareExchange("bench.deliver", type: .direct)
+        try await admin.declareExchange("bench.dead", type: .topic)
+        try await admin.bindQueue("bench.router.out", to: "bench.deliver", routingKey: "ba")
+        try await admin.bindQueue("bench.router.dead", to: "bench.dead", routingKey: "#")
+
+        let schemasDirectory = SchemasLocation.directory(schemas)
+        let workload = try Workload(schemas: schemasDirectory, user: adminUser)
+        BenchReport.progress("workload: \(workload.type), \(workload.bytes) bytes, 1 recipient (ba) with a projection")
+
+        // Throughput: preload, then measure the drain at the output queue.
+        BenchReport.progress("router: preloading \(count) messages")
+        try await publish(count, to: "bench.router.in", workload: workload, channel: admin)
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("bench-router-\(getpid()).log").path
+        let router = try BenchChild(arguments: [
+            "router", "--queues", "bench.router.in", "--store", store, "--trusted-relay", adminUser, "--broker-user", adminUser,
+            "--deliver-exchange", "bench.deliver", "--dead-exchange", "bench.dead", "--retry-exchange", "bench.dead",
+            "--prefetch", "\(prefetch)", "--schemas", schemasDirectory.path,
+        ], environment: ["DREHSCHEIBE_AMQP_URL": url, "DREHSCHEIBE_LOG_LEVEL": "warning"], log: log)
+        let peakRSS = Mutex(0.0)
+        let sampler = Task {
+            while !Task.isCancelled {
+                if let rss = router.residentBytes { peakRSS.withLock { $0 = max($0, rss) } }
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        let routerMax = try await Collector(connection: amqp, queue: "bench.router.out").drain(count).rate
+        BenchReport.progress("router: \(Int(routerMax)) msg/s")
+        let dead = try await admin.inspectQueue("bench.router.dead").messageCount
+        guard dead == 0 else { throw BenchError("the router dead-lettered \(dead) bench messages; see \(log)") }
+
+        BenchReport.progress("pass-through: preloading \(count) messages")
+        try await publish(count, to: "bench.pass.in", workload: workload, channel: admin)
+        let passCollector = Collector(connection: amqp, queue: "bench.pass.out")
+        async let passDrain = passCollector.drain(count)
+        let passResult = await runOnThread { [count, prefetch, window] in
+            cbench_pass_through(target.target, "bench.pass.in", "bench.pass.out", UInt64(count), prefetch, UInt64(window), nil)
+        }
+        _ = try passResult.checked("pass-through")
+        let passMax = try await passDrain.rate
+        BenchReport.progress("pass-through: \(Int(passMax)) msg/s")
+
+        // Latency at half the router's maximum, the same rate for both.
+        let rate = max(1, Int(routerMax / 2))
+        let paced = rate * seconds
+        BenchReport.progress("latency: \(rate) msg/s for \(seconds) s through the router")
+        let routerLatency = try await pacedLatency(rate: rate, total: paced, input: "bench.router.in", output: "bench.router.out", workload: workload, connection: amqp)
+        let routerRSS = max(peakRSS.withLock { $0 }, router.residentBytes ?? 0)
+        sampler.cancel()
+        _ = await router.terminate()
+
+        BenchReport.progress("latency: \(rate) msg/s for \(seconds) s through the pass-through")
+        async let passLatencyRun = pacedLatency(rate: rate, total: paced, input: "bench.pass.in", output: "bench.pass.out", workload: workload, connection: amqp)
+        let passPaced = await runOnThread { [prefetch, window] in
+            cbench_pass_through(target.target, "bench.pass.in", "bench.pass.out", UInt64(paced), prefetch, UInt64(window), nil)
+        }
+        _ = try passPaced.checked("pass-through (paced)")
+        let passLatency = try await passLatencyRun
+
+        for queue in Self.queues { _ = try? await admin.deleteQueue(queue) }
+        try? await admin.deleteExchange("bench.deliver")
+        try? await admin.deleteExchange("bench.dead")
+        await amqp.close()
+
+        var report = BenchReport(name: "router")
+        report.addRow("router", ["max_msgs_per_s": routerMax, "p50_ms": routerLatency.p50, "p99_ms": routerLatency.p99, "rss_mib": routerRSS / 1_048_576])
+        report.addRow("c_pass_through", ["max_msgs_per_s": passMax, "p50_ms": passLatency.p50, "p99_ms": passLatency.p99])
+        report.addFigure("ratio.router_over_pass_through", routerMax / passMax)
+        report.addFigure("latency_rate_msgs_per_s", Double(rate))
+        report.print(columns: ["max_msgs_per_s", "p50_ms", "p99_ms", "rss_mib"], extra: [
+            "messages": "\(count)", "bytes": "\(workload.bytes)", "type": workload.type, "store": store, "prefetch": "\(prefetch)",
+        ])
+    }
+
+    private func publish(_ count: Int, to queue: String, workload: Workload, channel: Channel) async throws {
+        var start = 0
+        while start < count {
+            let batch = (start..<min(start + 500, count)).map { OutgoingMessage(exchange: "", routingKey: queue, message: workload.message($0)) }
+            for result in await channel.publish(contentsOf: batch) { try result.get() }
+            start += batch.count
+        }
+    }
+
+    /// Publishes at `rate` per second and measures, per message id, the time until its copy
+    /// arrives at `output`.
+    private func pacedLatency(rate: Int, total: Int, input: String, output: String, workload: Workload, connection: Connection) async throws -> (p50: Double, p99: Double) {
+        let sent = SendTimes()
+        let collector = Collector(connection: connection, queue: output, sent: sent)
+        async let drained = collector.drain(total)
+        let channel = try await connection.openChannel()
+        let tick = Duration.milliseconds(10)
+        let perTick = max(1, rate / 100)
+        var next = ContinuousClock.now
+        var index = 0
+        var receipts: [PublishReceipt] = []
+        while index < total {
+            let batch = (index..<min(index + perTick, total)).map { workload.message(1_000_000 + $0) }
+            let now = ContinuousClock.now
+            sent.times.withLock { map in for message in batch { map[message.properties.messageID!] = now } }
+            receipts.append(channel.send(contentsOf: batch.map { OutgoingMessage(exchange: "", routingKey: input, message: $0) }))
+            index += batch.count
+            next += tick
+            try await Task.sleep(until: next, clock: .continuous)
+        }
+        for receipt in receipts { for result in await receipt.outcomes() { try result.get() } }
+        let latencies = try await drained.latencies.sorted()
+        try await channel.close()
+        return (BenchReport.percentile(latencies, 50) * 1000, BenchReport.percentile(latencies, 99) * 1000)
+    }
+}
+
+/// The benchmark message: the employment consent request example (one recipient, the BA,
+/// with the BA's data-minimisation projection), sent through the router's trusted-relay path.
+private struct Workload: Sendable {
+    let template: JSONObject
+    let sender: String
+    let user: String
+    let type: String
+    let bytes: Int
+
+    init(schemas: URL, user: String) throws {
+        let file = schemas.appendingPathComponent("examples/employment.consent-requested.v1/valid-fast-track.json")
+        guard case .object(let object) = try JSONValue(parsing: Array(Data(contentsOf: file))) else { throw BenchError("\(file.path) is not an object") }
+        template = object
+        sender = AgencyID(urn: object["source"]?.stringValue ?? "")?.rawValue ?? "abh.berlin"
+        type = object["type"]?.stringValue ?? ""
+        self.user = user
+        bytes = JSONValue.object(object).serialized().count
+    }
+
+    func message(_ index: Int) -> Message {
+        var envelope = template
+        let id = UUID().uuidString.lowercased()
+        envelope["id"] = .string(id)
+        let subject = "\(sender):BENCH-\(index % 997)"
+        envelope["subject"] = .string(subject)
+        return Message(body: JSONValue.object(envelope).serialized(), properties: BasicProperties(
+            contentType: CaseEvent.contentType, headers: ["x-drehscheibe-sender": .string(sender), "ce-subject": .string(subject)],
+            messageID: id, type: type, userID: user))
+    }
+}
+
+/// When each paced message was sent, by message id.
+private final class SendTimes: Sendable {
+    let times = Mutex<[String: ContinuousClock.Instant]>([:])
+}
+
+/// Consumes an output queue and measures the drain rate and, when send times are known,
+/// per-message latency.
+private struct Collector: Sendable {
+    let connection: Connection
+    let queue: String
+    var sent: SendTimes? = nil
+
+    func drain(_ count: Int) async throws -> (rate: Double, latencies: [Double]) {
+        let channel = try await connection.openChannel(publisherConfirms: false)
+        try await channel.setPrefetch(1000)
+        let consumer = try await channel.consume(queue: queue)
+        var first: ContinuousClock.Instant?
+        var last = ContinuousClock.now
+        var seen = 0
+        var latencies: [Double] = []
+        latencies.reserveCapacity(sent == nil ? 0 : count)
+        for try await delivery in consumer {
+            let now = ContinuousClock.now
+            if first == nil { first = now }
+            last = now
+            if let sent, let id = delivery.properties.messageID, let at = sent.times.withLock({ $0[id] }) {
+                let elapsed = now - at
+                latencies.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            }
+            try delivery.ack()
+            seen += 1
+            if seen == count { break }
+        }
+        try? await consumer.cancel()
+        try? await channel.close()
+        let span = first.map { last - $0 } ?? .zero
+        let spanSeconds = Double(span.components.seconds) + Double(span.components.attoseconds) / 1e18
+        return (spanSeconds > 0 ? Double(max(seen - 1, 1)) / spanSeconds : 0, latencies)
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Another drehscheibe process started by a benchmark (the router), so its own resident
+/// memory can be measured apart from the load generator's.
+struct BenchChild: Sendable {
+    let pid: pid_t
+
+    /// Starts this executable with `arguments`, output appended to `log`.
+    init(arguments: [String], environment: [String: String], log: String) throws {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var merged = ProcessInfo.processInfo.environment
+        for (key, value) in environment { merged[key] = value }
+        var argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        var env = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            env.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let status = posix_spawn(&pid, executable, &actions, nil, &argv, &env)
+        guard status == 0 else { throw BenchError("could not start \(executable): \(String(cString: strerror(status)))") }
+        self.pid = pid
+    }
+
+    func terminate() async -> Int32 {
+        kill(pid, SIGTERM)
+        return await runOnThread { [pid] in
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+            return status
+        }
+    }
+
+    var residentBytes: Double? { BenchReport.residentBytes(pid: pid) }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
