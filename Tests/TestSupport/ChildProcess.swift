@@ -62,4 +62,17 @@ public final class ChildProcess: @unchecked Sendable {  // pid and paths are imm
     }
 
     public var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+
+    /// Waits until the process's log contains `text` (the process's own report that
+    /// something happened); false when `timeout` passes first or the process ended.
+    public func waitForLog(_ text: String, timeout: Duration = .seconds(30)) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if log.contains(text) { return true }
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid { return log.contains(text) }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return log.contains(text)
+    }
 }
