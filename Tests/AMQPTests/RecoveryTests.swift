@@ -47,7 +47,7 @@ struct RecoveryTests {
             }
         }
 
-        let (sawDisconnect, sawRecovery) = try await withDeadline(.seconds(60), "disconnect and recovery events") {
+        let (sawDisconnect, sawRecovery) = try await withDeadline(.seconds(180), "disconnect and recovery events") {
             var disconnected = false
             var recovered = false
             for await event in events {

@@ -1,6 +1,12 @@
 import Foundation
+import Synchronization
 
 extension TestBroker {
+    /// Two concurrent `import_definitions` that each add a vhost with quorum queues were seen to
+    /// hang the broker's definition import forever (RabbitMQ 3.10); suites run in parallel, so
+    /// vhost creation and deletion take turns.
+    static let virtualHostTurn = Mutex(())
+
     /// A fresh virtual host with the whole topology of deploy/rabbitmq/definitions.json
     /// (exchanges, quorum queues, policies, every agency's least-privilege permissions), so a
     /// test can consume inboxes without other tests taking its messages.
@@ -29,7 +35,7 @@ extension TestBroker {
         try JSONSerialization.data(withJSONObject: document).write(to: file)
         _ = chmod(file.path, 0o644)
         defer { try? FileManager.default.removeItem(at: file) }
-        try rabbitmqctl(["-q", "import_definitions", file.path])
+        try virtualHostTurn.withLock { _ in _ = try rabbitmqctl(["-q", "import_definitions", file.path]) }
         return vhost
     }
 
@@ -42,6 +48,6 @@ extension TestBroker {
 
     /// Removes a virtual host made by `isolatedVirtualHost`.
     public static func deleteVirtualHost(_ vhost: String) {
-        _ = try? rabbitmqctl(["-q", "delete_vhost", vhost])
+        virtualHostTurn.withLock { _ in _ = try? rabbitmqctl(["-q", "delete_vhost", vhost]) }
     }
 }
