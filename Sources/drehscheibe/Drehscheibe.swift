@@ -12,11 +12,18 @@ struct Drehscheibe: AsyncParsableCommand {
             """,
         subcommands: [
             RouterCommand.self,
+            AdapterCommand.self,
+            DemoCommand.self,
             Publish.self,
             Consume.self,
             Bench.self,
             Validate.self,
             Schemas.self,
+            QueuesCommand.self,
+            DeadCommand.self,
+            TraceCommand.self,
+            AuditCommand.self,
+            OpsCommand.self,
         ]
     )
 }

@@ -40,15 +40,17 @@ struct RouterCommand: AsyncParsableCommand {
             queues: queues.map { $0.split(separator: ",").map(String.init) } ?? RouterConfiguration.defaultShards,
             prefetch: prefetch, deliverExchange: deliverExchange, deadExchange: deadExchange, retryExchange: retryExchange,
             pipeline: pipeline, schemasDirectory: SchemasLocation.directory(schemas))
+        let (ledger, storeService) = try store.ledger(logger: logger)
         let router: RouterService
         do {
-            router = try RouterService(configuration: configuration, ledger: try await store.ledger(logger: logger), logger: logger)
+            router = try RouterService(configuration: configuration, ledger: ledger, logger: logger)
         } catch let error as RulesError {
             throw ValidationError("the rules cannot be loaded: \(error)")
         }
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: router, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
-        ]
+        // Shut down in reverse order: the router drains first, then the store closes.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let storeService { services.append(.init(service: storeService)) }
+        services.append(.init(service: router, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup))
         if let metricsPort {
             services.append(.init(service: Observability.metricsServer(port: metricsPort, logger: logger)))
         }

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Ops
 import Router
+import ServiceLifecycle
 import Store
 
 /// `--store`, defaulting to DREHSCHEIBE_STORE: `sqlite:PATH` (default `.state/drehscheibe.sqlite`),
@@ -14,10 +16,11 @@ struct StoreOptions: ParsableArguments {
         store ?? ProcessInfo.processInfo.environment["DREHSCHEIBE_STORE"] ?? "sqlite:.state/drehscheibe.sqlite"
     }
 
-    /// The routing ledger of the configured store.
-    func ledger(logger: Logger) async throws -> any RoutingLedger {
-        if location == "memory" { return MemoryLedger() }
-        // Wired to the Store module's SQLite and PostgreSQL ledgers once they land (issue 6).
-        throw ValidationError("store \(location) is not available yet; use --store memory")
+    /// The routing ledger of the configured store, and the service that keeps the store's
+    /// connections (nil for memory). Run that service for as long as the ledger is used.
+    func ledger(logger: Logger) throws -> (ledger: any RoutingLedger, service: (any Service)?) {
+        if location == "memory" { return (MemoryLedger(), nil) }
+        let store = try HubStore(try hubLocation(), logger: logger)
+        return (store, StoreService(store: store))
     }
 }

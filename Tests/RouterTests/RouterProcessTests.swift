@@ -29,19 +29,22 @@ struct RouterProcessTests {
         return Setup(vhost: vhost, store: store, harness: .init(vhost: vhost))
     }
 
-    /// The ledger the router processes share across restarts: the SQLite store once it is in
-    /// (issue 6); until then memory, which changes nothing for these tests: only
-    /// unacknowledged inputs are redelivered after a kill, and those were never recorded.
+    /// The ledger the router processes share across restarts: an SQLite file per test (WAL;
+    /// a killed router leaves it consistent). DREHSCHEIBE_TEST_ROUTER_STORE overrides it
+    /// (e.g. a postgres:// URL).
     func routerStore(_ setup: Setup) -> String {
-        ProcessInfo.processInfo.environment["DREHSCHEIBE_TEST_ROUTER_STORE"] ?? "memory"
+        ProcessInfo.processInfo.environment["DREHSCHEIBE_TEST_ROUTER_STORE"] ?? "sqlite:\(setup.store.path)"
     }
 
-    func startRouter(_ setup: Setup, name: String, schemas: URL = schemasDirectory, queues: String? = nil) throws -> ChildProcess {
+    func startRouter(
+        _ setup: Setup, name: String, schemas: URL = schemasDirectory, queues: String? = nil,
+        extraArguments: [String] = [], logLevel: String = "notice"
+    ) throws -> ChildProcess {
         var arguments = ["router", "--schemas", schemas.path, "--store", routerStore(setup), "--prefetch", "64"]
         if let queues { arguments += ["--queues", queues] }
         return try ChildProcess(
-            ChildProcess.drehscheibeBinary, arguments,
-            environment: ["DREHSCHEIBE_AMQP_URL": try TestBroker.url(user: "drehscheibe-router", vhost: setup.vhost), "DREHSCHEIBE_LOG_LEVEL": "notice"],
+            ChildProcess.drehscheibeBinary, arguments + extraArguments,
+            environment: ["DREHSCHEIBE_AMQP_URL": try TestBroker.url(user: "drehscheibe-router", vhost: setup.vhost), "DREHSCHEIBE_LOG_LEVEL": logLevel],
             logName: name)
     }
 
@@ -198,5 +201,70 @@ struct RouterProcessTests {
         #expect(await router.wait(timeout: .seconds(30)) == 0, "router log:\n\(router.log.suffix(2000))")
         #expect(router.log.contains("router stopped cleanly"))
         TestBroker.deleteVirtualHost(setup.vhost)
+    }
+
+    @Test("/metrics counts messages per outcome, stage and type with a latency histogram; even trace logs hold ids, not personal data")
+    func metricsAndLogs() async throws {
+        let setup = try setup("metrics")
+        let port = try freeLocalPort()
+        let router = try startRouter(setup, name: "router-metrics", extraArguments: ["--metrics-port", "\(port)"], logLevel: "trace")
+        let order = try await publish(40, cases: 4, setup: setup, tag: "M")
+        let ids = Set(order.values.flatMap { $0 })
+
+        // One malformed message from the same sender: counted as a dead letter at the decode stage.
+        let av = try await setup.harness.connect(as: "av.istanbul")
+        let badID = UUID().uuidString.lowercased()
+        let properties = BasicProperties(contentType: CaseEvent.contentType, messageID: badID, type: "de.migration.visa.application-submitted.v1", userID: "av.istanbul")
+        for result in try await av.openChannel().publish(contentsOf: [
+            OutgoingMessage(exchange: "case.ingress", routingKey: "de.migration.visa.application-submitted.v1", message: Message(body: Array("{\"id\": ".utf8), properties: properties)),
+        ]) { try result.get() }
+        await av.close()
+
+        let arrived = try await drain("inbox.bva", expected: ids, setup: setup, timeout: .seconds(60))
+        #expect(ids.isSubset(of: Set(arrived)))
+        let dead = try await drain("dead.letters", expected: [badID], setup: setup, timeout: .seconds(60))
+        #expect(dead.contains(badID))
+
+        let reply = try await LocalHTTP.send(port: port, method: "GET", path: "/metrics")
+        #expect(reply.status == 200)
+        let text = String(decoding: reply.body, as: UTF8.self)
+        func sum(_ name: String, _ labels: [String]) -> Double {
+            text.split(separator: "\n").filter { line in
+                line.hasPrefix(name + "{") && labels.allSatisfy { line.contains($0) }
+            }.compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }.reduce(0, +)
+        }
+        #expect(sum("drehscheibe_router_messages_total", ["type=\"de.migration.visa.application-submitted.v1\"", "outcome=\"delivered\""]) == Double(ids.count), "\(text)")
+        #expect(sum("drehscheibe_router_messages_total", ["outcome=\"dead-lettered\"", "stage=\"decode\""]) == 1, "\(text)")
+        #expect(sum("drehscheibe_router_latency_seconds_count", []) >= Double(ids.count + 1), "\(text)")
+        #expect(text.contains("drehscheibe_router_latency_seconds_bucket"))
+
+        router.signal(SIGTERM)
+        #expect(await router.wait(timeout: .seconds(30)) == 0, "router log:\n\(router.log.suffix(2000))")
+        // The log names messages by id, type and case, never by the people in them.
+        let log = router.log
+        #expect(log.contains(badID), "the dead letter is logged by its message id")
+        let example = try fresh("visa.application-submitted.v1")
+        for (field, value) in personalValues(in: .object(example)) {
+            #expect(!log.contains(value), "the router log holds \(field)")
+        }
+        TestBroker.deleteVirtualHost(setup.vhost)
+    }
+
+    /// Names, birth dates and document numbers anywhere in an envelope's data.
+    func personalValues(in value: JSONValue, path: String = "") -> [(String, String)] {
+        switch value {
+        case .object(let object):
+            return object.flatMap { member -> [(String, String)] in
+                let (key, child) = (member.key, member.value)
+                if ["familyName", "givenNames", "birthDate", "birthName", "documentNumber", "placeOfBirth"].contains(key), let text = child.stringValue, text.count > 3 {
+                    return [("\(path)/\(key)", text)]
+                }
+                return personalValues(in: child, path: "\(path)/\(key)")
+            }
+        case .array(let items):
+            return items.enumerated().flatMap { personalValues(in: $1, path: "\(path)/\($0)") }
+        default:
+            return []
+        }
     }
 }

@@ -1,1 +1,0 @@
-// Adapter SDK and agency adapters (issue 5).

@@ -1,0 +1,250 @@
+import AMQP
+import CaseModel
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Consumes an agency's inbox (`inbox.<agency>`) and hands each event to an ``InboxHandler``:
+/// the handler runs, then the message is acknowledged.
+///
+/// - A handler that throws is retried in-process with exponential backoff, up to
+///   ``Configuration/maximumAttempts``; then the original message is dead-lettered to
+///   `case.dead` (routing key = its type) with the handler's error in `x-drehscheibe-*`
+///   headers (``DeadLetterHeader``), and acknowledged once the broker confirmed the dead letter.
+/// - Message ids already handled (``HandledMessages``, persistent) are acknowledged without
+///   calling the handler again: the consumer is idempotent.
+/// - `message.rejected` receipts go to ``InboxHandler/onRejected(_:context:)``.
+///
+/// Messages are handled one at a time, in queue order. Graceful shutdown finishes the current
+/// message; an unacknowledged one is redelivered later.
+public final class InboxConsumer: Service, Sendable {
+    public struct Configuration: Sendable {
+        public var agency: AgencyID
+        public var connection: ConnectionConfiguration
+        /// The queue; `inbox.<agency>` by default.
+        public var queue: String
+        /// The broker user (`user_id` of dead letters).
+        public var brokerUser: String
+        /// Unacknowledged deliveries the broker may send ahead.
+        public var prefetch: UInt16
+        /// Tries per message, the first included.
+        public var maximumAttempts: Int
+        /// Waits between tries of a failing handler.
+        public var retryBackoff: Backoff
+        /// Waits between connection attempts.
+        public var connectBackoff: Backoff
+        public var deadLetterExchange: String
+
+        public init(
+            agency: AgencyID, connection: ConnectionConfiguration, queue: String? = nil, brokerUser: String? = nil,
+            prefetch: UInt16 = 16, maximumAttempts: Int = 5,
+            retryBackoff: Backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(5)),
+            connectBackoff: Backoff = Backoff(), deadLetterExchange: String = "case.dead"
+        ) {
+            self.agency = agency
+            self.connection = connection
+            self.queue = queue ?? agency.inboxQueue
+            self.brokerUser = brokerUser ?? agency.rawValue
+            self.prefetch = prefetch
+            self.maximumAttempts = max(1, maximumAttempts)
+            self.retryBackoff = retryBackoff
+            self.connectBackoff = connectBackoff
+            self.deadLetterExchange = deadLetterExchange
+        }
+    }
+
+    /// What the consumer did, for monitoring, tests and the demo.
+    public enum Event: Sendable {
+        case consuming
+        case handled(messageID: String, type: String)
+        case duplicate(messageID: String)
+        case retrying(messageID: String, attempt: Int)
+        case deadLettered(messageID: String, reason: String)
+    }
+
+    public let configuration: Configuration
+    public let handled: HandledMessages
+    private let handler: any InboxHandler
+    private let logger: Logger
+    private let notifications = Notifications<Event>()
+    private let consuming = Atomic<Bool>(false)
+
+    /// True while a consumer is attached to the inbox (for readiness checks).
+    public var isConsuming: Bool { consuming.load(ordering: .relaxed) }
+
+    public init(configuration: Configuration, handled: HandledMessages, handler: any InboxHandler, logger: Logger) {
+        self.configuration = configuration
+        self.handled = handled
+        self.handler = handler
+        var logger = logger
+        logger[metadataKey: "adapter.agency"] = "\(configuration.agency)"
+        self.logger = logger
+    }
+
+    /// What happens from now on.
+    public func events() -> AsyncStream<Event> { notifications.subscribe() }
+
+    public func run() async throws {
+        defer { notifications.finish() }
+        var connection: Connection?
+        do {
+            connection = try await cancelWhenGracefulShutdown {
+                try await HubConnection.connect(self.configuration.connection, backoff: self.configuration.connectBackoff, logger: self.logger)
+            }
+        } catch is CancellationError {
+            return
+        }
+        guard let connection else { return }
+        var failures = 0
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                let input = try await connection.openChannel(publisherConfirms: false)
+                let output = try await connection.openChannel(publisherConfirms: true)
+                try await input.setPrefetch(configuration.prefetch)
+                let consumer = try await input.consume(queue: configuration.queue)
+                logger.info("consuming", metadata: ["amqp.queue": "\(configuration.queue)"])
+                consuming.store(true, ordering: .relaxed)
+                notifications.yield(.consuming)
+                failures = 0
+                defer { consuming.store(false, ordering: .relaxed) }
+                for try await delivery in consumer.cancelOnGracefulShutdown() {
+                    await process(delivery, output: output)
+                }
+                try? await input.close()
+                try? await output.close()
+            } catch {
+                // The consumer was cancelled by the broker or its channel closed: start over.
+                failures += 1
+                logger.warning("inbox consumer interrupted; resuming", metadata: ["amqp.error": "\(error)"])
+                let delay = configuration.connectBackoff.delay(afterAttempt: failures)
+                do {
+                    try await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
+                } catch {
+                    break
+                }
+            }
+        }
+        await connection.close()
+        logger.info("inbox consumer stopped")
+    }
+
+    /// Handle (with retries) or skip, then acknowledge; dead-letter when every try failed.
+    private func process(_ delivery: Delivery, output: Channel) async {
+        let properties = delivery.properties
+        let messageID = properties.messageID ?? ""
+        var metadata: Logger.Metadata = ["message.id": "\(messageID)", "message.type": "\(properties.type ?? "-")"]
+        if !messageID.isEmpty && handled.contains(messageID) {
+            logger.debug("duplicate ignored", metadata: metadata)
+            acknowledge(delivery)
+            notifications.yield(.duplicate(messageID: messageID))
+            return
+        }
+        let event: CaseEvent
+        do {
+            guard !messageID.isEmpty else { throw AdapterError(.configuration, "the delivery has no message_id") }
+            event = try CaseEvent.decode(delivery.body)
+            metadata["case.id"] = "\(event.subject)"
+        } catch {
+            // Undecodable input fails the same way every time: no point in retrying.
+            await deadLetter(delivery, reason: "undecodable delivery: \(error)", attempts: 1, first: Date(), output: output)
+            return
+        }
+        var context = DeliveryContext(
+            messageID: messageID, sender: properties.headers?[DeadLetterHeader.sender]?.stringValue,
+            projection: properties.headers?[DeadLetterHeader.projection]?.stringValue,
+            redelivered: delivery.redelivered, attempt: 1)
+        let firstFailure = Date()
+        var lastError: (any Error)?
+        for attempt in 1...configuration.maximumAttempts {
+            context.attempt = attempt
+            do {
+                if let rejection = Rejection(receipt: event) {
+                    try await handler.onRejected(rejection, context: context)
+                } else {
+                    try await handler.handle(event, context: context)
+                }
+                lastError = nil
+                break
+            } catch {
+                lastError = error
+                logger.warning("handler failed", metadata: metadata.merging(["adapter.attempt": "\(attempt)", "adapter.error": "\(error)"]) { $1 })
+                guard attempt < configuration.maximumAttempts else { break }
+                if Task.isShuttingDownGracefully {
+                    // Leave it to the next run rather than delaying the shutdown.
+                    requeue(delivery)
+                    return
+                }
+                notifications.yield(.retrying(messageID: messageID, attempt: attempt + 1))
+                try? await Task.sleep(for: configuration.retryBackoff.delay(afterAttempt: attempt))
+            }
+        }
+        if let lastError {
+            await deadLetter(delivery, reason: "\(lastError)", attempts: configuration.maximumAttempts, first: firstFailure, output: output)
+            return
+        }
+        do {
+            try handled.insert(messageID)
+        } catch {
+            // Not recorded: a redelivery would be handled again, which handlers tolerate.
+            logger.error("cannot record the handled message", metadata: metadata.merging(["adapter.error": "\(error)"]) { $1 })
+        }
+        acknowledge(delivery)
+        logger.info("handled", metadata: metadata)
+        notifications.yield(.handled(messageID: messageID, type: event.type))
+    }
+
+    /// Publishes the original message to the dead-letter exchange with the failure context and
+    /// acknowledges it once confirmed; if the dead letter cannot be published, the message is
+    /// requeued to be tried again.
+    private func deadLetter(_ delivery: Delivery, reason: String, attempts: Int, first: Date, output: Channel) async {
+        let messageID = delivery.properties.messageID ?? ""
+        let now = Date()
+        let formatter = ISO8601DateFormatter()
+        var properties = delivery.properties
+        var headers = properties.headers ?? FieldTable()
+        headers[DeadLetterHeader.errorCode] = .string(DeadLetterHeader.handlerFailed)
+        headers[DeadLetterHeader.stage] = .string(DeadLetterHeader.consumeStage)
+        headers[DeadLetterHeader.reason] = .string(String(reason.prefix(1000)))
+        headers[DeadLetterHeader.attempts] = .int64(Int64(attempts))
+        headers[DeadLetterHeader.firstFailure] = .string(formatter.string(from: first))
+        headers[DeadLetterHeader.lastFailure] = .string(formatter.string(from: now))
+        headers[DeadLetterHeader.originalExchange] = .string(delivery.exchange)
+        headers[DeadLetterHeader.originalRoutingKey] = .string(delivery.routingKey)
+        headers[DeadLetterHeader.consumer] = .string(configuration.agency.rawValue)
+        properties.headers = headers
+        // RabbitMQ accepts only the publishing user as user_id.
+        properties.userID = configuration.brokerUser
+        properties.deliveryMode = .persistent
+        properties.expiration = nil
+        do {
+            try await output.publish(
+                Message(body: delivery.body, properties: properties), exchange: configuration.deadLetterExchange,
+                routingKey: properties.type ?? "unknown")
+        } catch {
+            logger.error("cannot dead-letter; the message is requeued", metadata: ["message.id": "\(messageID)", "amqp.error": "\(error)"])
+            requeue(delivery)
+            return
+        }
+        if !messageID.isEmpty { _ = try? handled.insert(messageID) }
+        acknowledge(delivery)
+        logger.error("dead-lettered after the handler failed", metadata: [
+            "message.id": "\(messageID)", "message.type": "\(delivery.properties.type ?? "-")", "adapter.attempts": "\(attempts)",
+        ])
+        notifications.yield(.deadLettered(messageID: messageID, reason: String(reason.prefix(1000))))
+    }
+
+    private func acknowledge(_ delivery: Delivery) {
+        do { try delivery.ack() } catch {
+            // A stale delivery (from before a reconnect): the broker redelivers it and the
+            // record of handled ids skips it.
+            logger.debug("acknowledgement refused", metadata: ["amqp.error": "\(error)"])
+        }
+    }
+
+    private func requeue(_ delivery: Delivery) {
+        do { try delivery.nack(requeue: true) } catch {
+            logger.debug("requeue refused", metadata: ["amqp.error": "\(error)"])
+        }
+    }
+}

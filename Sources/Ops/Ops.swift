@@ -1,1 +1,0 @@
-// Operations (issue 6).

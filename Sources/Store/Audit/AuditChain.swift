@@ -1,0 +1,149 @@
+import Crypto
+import Foundation
+
+/// The audit log's hash chain: each record's hash covers its fields and the previous record's
+/// hash, so changing, removing or reordering a record breaks the chain at that record.
+enum AuditChain {
+    /// The "previous hash" of the first record.
+    static let genesis = String(repeating: "0", count: 64)
+
+    /// SHA-256 over a length-prefixed encoding of every field (unambiguous: no field can run
+    /// into the next), versioned so the format can change without breaking old records.
+    static func hash(
+        sequence: Int64, recordedAt: Int64, actor: String, role: String, action: String, subject: String,
+        caseID: String?, reason: String?, details: String, previousHash: String
+    ) -> String {
+        var hasher = SHA256()
+        func field(_ value: String?) {
+            guard let value else {
+                hasher.update(data: Array("n;".utf8))
+                return
+            }
+            let bytes = Array(value.utf8)
+            hasher.update(data: Array("s\(bytes.count):".utf8))
+            hasher.update(data: bytes)
+            hasher.update(data: Array(";".utf8))
+        }
+        field("drehscheibe.audit.v1")
+        field(String(sequence))
+        field(String(recordedAt))
+        field(actor)
+        field(role)
+        field(action)
+        field(subject)
+        field(caseID)
+        field(reason)
+        field(details)
+        field(previousHash)
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func hash(of record: AuditRecord, asSequence sequence: Int64? = nil) -> String {
+        hash(
+            sequence: sequence ?? record.sequence, recordedAt: record.recordedAt.milliseconds, actor: record.actor,
+            role: record.role, action: record.action, subject: record.subject, caseID: record.caseID, reason: record.reason,
+            details: record.details, previousHash: record.previousHash)
+    }
+
+    /// Checks records in sequence order against each other, the head the store keeps, and an
+    /// optional anchor noted outside the store.
+    ///
+    /// A record whose hash does not match is reported as moved when it matches under another
+    /// nearby sequence number (records were swapped), else as changed. A gap in the numbers,
+    /// or a record whose previous hash is not its predecessor's, means records were removed.
+    static func verify(_ records: [AuditRecord], head: (sequence: Int64, hash: String)?, anchor: AuditAnchor?) -> AuditVerification {
+        typealias Problem = AuditVerification.Problem
+        var problems: [Problem] = []
+        var expected: Int64 = 1
+        var previousHash = genesis
+        var previousSequence: Int64 = 0
+        // A record after a changed or moved one cannot link to it; that is reported once, there.
+        var previousReported = false
+        var previousShift: Int64?
+        let storedHashes = Set(records.map(\.hash))
+        for record in records {
+            var reported = false
+            if record.sequence > expected {
+                let range = record.sequence - 1 == expected ? "#\(expected) was" : "#\(expected)–#\(record.sequence - 1) were"
+                problems.append(Problem(
+                    kind: .removed, sequence: expected,
+                    message: "record \(range) removed: #\(record.sequence) follows #\(previousSequence)"))
+                reported = true
+            }
+            var shift: Int64?
+            if hash(of: record) != record.hash {
+                if let origin = originalSequence(of: record) {
+                    shift = origin - record.sequence
+                    if shift == previousShift {
+                        // The same renumbering as the record before: reported there.
+                    } else if record.previousHash != genesis && !storedHashes.contains(record.previousHash) {
+                        problems.append(Problem(
+                            kind: .removed, sequence: record.sequence,
+                            message: "record #\(record.sequence) was written as #\(origin): the record before it was removed and the rest renumbered"))
+                    } else {
+                        problems.append(Problem(
+                            kind: .reordered, sequence: record.sequence,
+                            message: "record #\(record.sequence) was written as #\(origin): records were reordered"))
+                    }
+                } else {
+                    problems.append(Problem(
+                        kind: .changed, sequence: record.sequence,
+                        message: "record #\(record.sequence) was changed: its content does not match its hash"))
+                }
+                reported = true
+            } else if !reported && !previousReported && record.previousHash != previousHash {
+                problems.append(Problem(
+                    kind: .removed, sequence: record.sequence,
+                    message: "record #\(record.sequence) does not continue the chain after #\(previousSequence): a record between them was removed or replaced"))
+                reported = true
+            }
+            previousReported = reported
+            previousShift = shift
+            previousHash = record.hash
+            previousSequence = record.sequence
+            expected = record.sequence + 1
+        }
+        if let head {
+            if head.sequence > previousSequence {
+                let range = head.sequence == previousSequence + 1 ? "#\(head.sequence) was" : "#\(previousSequence + 1)–#\(head.sequence) were"
+                problems.append(Problem(
+                    kind: .truncated, sequence: previousSequence + 1,
+                    message: "record \(range) removed from the end: the head names #\(head.sequence), the log ends at #\(previousSequence)"))
+            } else if head.sequence == previousSequence, head.hash != previousHash {
+                problems.append(Problem(
+                    kind: .headMismatch, sequence: head.sequence,
+                    message: "the head's hash does not match record #\(head.sequence)"))
+            } else if head.sequence < previousSequence {
+                problems.append(Problem(
+                    kind: .headMismatch, sequence: head.sequence,
+                    message: "records after the head (#\(head.sequence)) were added outside the store"))
+            }
+        }
+        if let anchor {
+            if let record = records.first(where: { $0.sequence == anchor.sequence }) {
+                if record.hash != anchor.hash {
+                    problems.append(Problem(
+                        kind: .headMismatch, sequence: anchor.sequence,
+                        message: "record #\(anchor.sequence) does not have the anchored hash: the chain was rewritten"))
+                }
+            } else {
+                problems.append(Problem(
+                    kind: .truncated, sequence: anchor.sequence,
+                    message: "the anchored record #\(anchor.sequence) is missing"))
+            }
+        }
+        return AuditVerification(recordCount: records.count, lastSequence: previousSequence, lastHash: previousHash, problems: problems)
+    }
+
+    /// The sequence number under which the record's hash matches, searched nearby: a record
+    /// moved by an intruder keeps the number it was hashed with inside its hash.
+    private static func originalSequence(of record: AuditRecord) -> Int64? {
+        let window: Int64 = 1000
+        for distance in 1...window {
+            for candidate in [record.sequence - distance, record.sequence + distance] where candidate > 0 {
+                if hash(of: record, asSequence: candidate) == record.hash { return candidate }
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,82 @@
+import CaseModel
+import Foundation
+
+extension HubStore {
+    /// Appends one entry to the audit log and returns the record with its place in the chain.
+    @discardableResult
+    public func appendAudit(_ entry: AuditEntry) async throws -> AuditRecord {
+        try await write { session in try await AuditWriter.append([entry], in: session)[0] }
+    }
+
+    /// Records after `sequence`, oldest first.
+    public func auditRecords(after sequence: Int64 = 0, limit: Int = 100) async throws -> [AuditRecord] {
+        guard (1...10_000).contains(limit) else { throw StoreError.invalidArgument("limit is 1…10000") }
+        return try await read { session in
+            try await session.query(
+                "SELECT * FROM audit_log WHERE sequence > ? ORDER BY sequence LIMIT ?", [.integer(sequence), .integer(Int64(limit))]
+            ).map(AuditWriter.record)
+        }
+    }
+
+    /// Checks the whole chain: every record's hash, the links between records, the head, and
+    /// the anchor if given. Names each changed, removed or reordered record.
+    public func verifyAudit(anchor: AuditAnchor? = nil) async throws -> AuditVerification {
+        let (records, head) = try await read { session in
+            let records = try await session.query("SELECT * FROM audit_log ORDER BY sequence").map(AuditWriter.record)
+            let head = try await session.query("SELECT sequence, hash FROM audit_head WHERE id = 1").first.map {
+                (sequence: try $0.int("sequence"), hash: try $0.string("hash"))
+            }
+            return (records, head)
+        }
+        return AuditChain.verify(records, head: head, anchor: anchor)
+    }
+}
+
+/// Appends to the chain inside a store transaction, so an action and its audit record are
+/// committed together.
+enum AuditWriter {
+    static func append(_ entries: [AuditEntry], at date: Date = Date(), in session: any SQLSession) async throws -> [AuditRecord] {
+        guard !entries.isEmpty else { return [] }
+        // Locking the head row serialises appends across PostgreSQL instances; SQLite's
+        // immediate transaction already holds the database's write lock.
+        let lock = session.dialect == .postgres ? " FOR UPDATE" : ""
+        guard let head = try await session.query("SELECT sequence, hash FROM audit_head WHERE id = 1\(lock)").first else {
+            throw StoreError.corrupted("the audit head is missing")
+        }
+        var sequence = try head.int("sequence")
+        var previousHash = try head.string("hash")
+        let recordedAt = date.milliseconds
+        var records: [AuditRecord] = []
+        for entry in entries {
+            sequence += 1
+            let details = entry.details.serializedString()
+            let hash = AuditChain.hash(
+                sequence: sequence, recordedAt: recordedAt, actor: entry.actor.name, role: entry.actor.role, action: entry.action,
+                subject: entry.subject, caseID: entry.caseID, reason: entry.reason, details: details, previousHash: previousHash)
+            try await session.execute(
+                """
+                INSERT INTO audit_log (sequence, recorded_at, actor, role, action, subject, case_id, reason, details, previous_hash, hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
+                    .integer(sequence), .integer(recordedAt), .text(entry.actor.name), .text(entry.actor.role), .text(entry.action),
+                    .text(entry.subject), .init(entry.caseID), .init(entry.reason), .text(details), .text(previousHash), .text(hash),
+                ])
+            records.append(AuditRecord(
+                sequence: sequence, recordedAt: Date(milliseconds: recordedAt), actor: entry.actor.name, role: entry.actor.role,
+                action: entry.action, subject: entry.subject, caseID: entry.caseID, reason: entry.reason, details: details,
+                previousHash: previousHash, hash: hash))
+            previousHash = hash
+        }
+        try await session.execute("UPDATE audit_head SET sequence = ?, hash = ? WHERE id = 1", [.integer(sequence), .text(previousHash)])
+        return records
+    }
+
+    static func record(_ row: SQLRow) throws -> AuditRecord {
+        AuditRecord(
+            sequence: try row.int("sequence"), recordedAt: try row.date("recorded_at"), actor: try row.string("actor"),
+            role: try row.string("role"), action: try row.string("action"), subject: try row.string("subject"),
+            caseID: row.optionalString("case_id"), reason: row.optionalString("reason"), details: try row.string("details"),
+            previousHash: try row.string("previous_hash"), hash: try row.string("hash"))
+    }
+}

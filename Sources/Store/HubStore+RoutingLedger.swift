@@ -1,0 +1,68 @@
+import CaseModel
+import Foundation
+
+extension HubStore {
+    public func deliveredAlready(_ messageIDs: [String]) async throws -> Set<String> {
+        let unique = Array(Set(messageIDs))
+        guard !unique.isEmpty else { return [] }
+        return try await read { session in
+            var found: Set<String> = []
+            // Bounded IN lists: SQLite allows 32766 variables, PostgreSQL 65535.
+            for start in stride(from: 0, to: unique.count, by: 500) {
+                let chunk = Array(unique[start..<min(start + 500, unique.count)])
+                let rows = try await session.query(
+                    "SELECT message_id FROM delivered_messages WHERE message_id IN (\(SQL.placeholders(chunk.count)))",
+                    chunk.map(SQLValue.text))
+                for row in rows { found.insert(try row.string("message_id")) }
+            }
+            return found
+        }
+    }
+
+    public func record(_ records: [RoutingRecord]) async throws {
+        guard !records.isEmpty else { return }
+        try await write { session in
+            var entries: [AuditEntry] = []
+            for record in records {
+                var details = JSONObject()
+                details["eventType"] = record.eventType.map(JSONValue.string) ?? .null
+                details["sender"] = record.sender.map(JSONValue.string) ?? .null
+                details["replayed"] = .bool(record.replayed)
+                let outcome: String
+                var deliveries: String?
+                var code: String?, stage: String?, reason: String?
+                switch record.outcome {
+                case .delivered(let copies):
+                    outcome = "delivered"
+                    deliveries = String(decoding: try JSONEncoder().encode(copies), as: UTF8.self)
+                    details["deliveries"] = .array(copies.map { copy in
+                        ["recipient": .string(copy.recipient), "projection": .string(copy.projection), "type": .string(copy.type)]
+                    })
+                    try await session.execute(
+                        "INSERT INTO delivered_messages (message_id, delivered_at) VALUES (?, ?) ON CONFLICT (message_id) DO NOTHING",
+                        [.text(record.messageID), .init(record.decidedAt)])
+                case .deadLettered(let errorCode, let failedStage, let why):
+                    outcome = "dead-lettered"
+                    (code, stage, reason) = (errorCode, failedStage, why)
+                    details["code"] = .string(errorCode)
+                    details["stage"] = .string(failedStage)
+                }
+                try await session.execute(
+                    """
+                    INSERT INTO routing_log (message_id, event_type, case_id, source, sender, received_at, decided_at, replayed,
+                        outcome, deliveries, error_code, stage, reason)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    [
+                        .text(record.messageID), .init(record.eventType), .init(record.caseID), .init(record.source), .init(record.sender),
+                        .init(record.receivedAt), .init(record.decidedAt), .init(record.replayed), .text(outcome), .init(deliveries),
+                        .init(code), .init(stage), .init(reason),
+                    ])
+                entries.append(AuditEntry(
+                    actor: .router, action: "route.\(outcome)", subject: "message:\(record.messageID)", caseID: record.caseID,
+                    reason: reason, details: .object(details)))
+            }
+            _ = try await AuditWriter.append(entries, in: session)
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import CaseModel
+import Foundation
+
+/// An entry to append to the audit log: who did what to which subject, and why.
+///
+/// Never put personal data here: the log is append-only and kept for good. Name paths, ids,
+/// codes and counts, not field values.
+public struct AuditEntry: Sendable {
+    public var actor: AuditActor
+    /// A dotted verb such as `dead-letter.replayed` or `route.delivered`.
+    public var action: String
+    /// What it was done to: `dead-letter:42`, `message:<id>`, `replay:<id>`, `session`.
+    public var subject: String
+    /// The case it concerns, so `trace` finds it.
+    public var caseID: String?
+    /// The operator's reason, or the refusal's.
+    public var reason: String?
+    /// Further facts as a JSON object.
+    public var details: JSONValue
+
+    public init(
+        actor: AuditActor, action: String, subject: String, caseID: String? = nil, reason: String? = nil,
+        details: JSONValue = .object(JSONObject())
+    ) {
+        self.actor = actor
+        self.action = action
+        self.subject = subject
+        self.caseID = caseID
+        self.reason = reason
+        self.details = details
+    }
+}
+
+/// One record of the audit log, as stored: the entry, its place in the chain, and its hash.
+public struct AuditRecord: Sendable, Hashable {
+    public var sequence: Int64
+    public var recordedAt: Date
+    public var actor: String
+    public var role: String
+    public var action: String
+    public var subject: String
+    public var caseID: String?
+    public var reason: String?
+    /// The details as stored (JSON text); the hash covers this text.
+    public var details: String
+    /// SHA-256 (hex) of the previous record; 64 zeros for the first.
+    public var previousHash: String
+    /// SHA-256 (hex) of this record's fields and `previousHash`.
+    public var hash: String
+}
+
+/// The result of `audit verify`.
+public struct AuditVerification: Sendable, Hashable {
+    public struct Problem: Sendable, Hashable, CustomStringConvertible {
+        public enum Kind: String, Sendable, Hashable {
+            /// A record's content no longer matches its hash.
+            case changed
+            /// Records are missing from the middle (a gap, or the chain skips them).
+            case removed
+            /// A record sits at another place than it was written at.
+            case reordered
+            /// Records are missing from the end (the head names more).
+            case truncated
+            /// The head or an anchor does not match the records.
+            case headMismatch = "head-mismatch"
+        }
+
+        public var kind: Kind
+        /// The sequence number the problem is at.
+        public var sequence: Int64
+        public var message: String
+        public var description: String { message }
+    }
+
+    /// Records read.
+    public var recordCount: Int
+    public var lastSequence: Int64
+    /// The hash of the last record: keep it elsewhere (an anchor) to detect a rewritten chain.
+    public var lastHash: String
+    public var problems: [Problem]
+
+    public var isIntact: Bool { problems.isEmpty }
+}
+
+/// A sequence number and hash noted earlier (e.g. printed by a previous `audit verify`).
+public struct AuditAnchor: Sendable, Hashable {
+    public var sequence: Int64
+    public var hash: String
+
+    public init(sequence: Int64, hash: String) {
+        self.sequence = sequence
+        self.hash = hash
+    }
+
+    /// `SEQUENCE:HASH`.
+    public init(parsing text: String) throws {
+        let parts = text.split(separator: ":", maxSplits: 1)
+        guard parts.count == 2, let sequence = Int64(parts[0]), parts[1].utf8.count == 64 else {
+            throw StoreError.invalidArgument("an anchor is SEQUENCE:SHA256HEX")
+        }
+        self.init(sequence: sequence, hash: parts[1].lowercased())
+    }
+}

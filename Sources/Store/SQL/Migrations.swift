@@ -1,0 +1,120 @@
+import Foundation
+import Logging
+
+/// The schema, as numbered migrations applied once each, in one transaction (both SQLite and
+/// PostgreSQL have transactional DDL). PostgreSQL instances starting together serialise on an
+/// advisory lock; SQLite processes on the write lock.
+enum Migrations {
+    struct Migration: Sendable {
+        var version: Int64
+        var statements: @Sendable (SQLDialect) -> [String]
+    }
+
+    static let all: [Migration] = [Migration(version: 1, statements: version1)]
+
+    static func apply(on backend: some SQLBackend, logger: Logger) async throws {
+        let applied = try await backend.transaction(readOnly: false) { session -> [Int64] in
+            if session.dialect == .postgres {
+                try await session.execute(
+                    "SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.drehscheibe.migrations'))) AS l")
+            }
+            try await session.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
+            let done = Set(try await session.query("SELECT version FROM schema_migrations").map { try $0.int("version") })
+            var applied: [Int64] = []
+            for migration in all where !done.contains(migration.version) {
+                for statement in migration.statements(session.dialect) {
+                    try await session.execute(statement)
+                }
+                try await session.execute(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", [.integer(migration.version), .init(Date())])
+                applied.append(migration.version)
+            }
+            return applied
+        }
+        for version in applied {
+            logger.info("store schema migrated", metadata: ["store.schema.version": "\(version)"])
+        }
+    }
+
+    private static func version1(_ dialect: SQLDialect) -> [String] {
+        let id = dialect == .sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"
+        let blob = dialect == .sqlite ? "BLOB" : "BYTEA"
+        let real = dialect == .sqlite ? "REAL" : "DOUBLE PRECISION"
+        var statements = [
+            // Dedupe: ids whose routing ended in delivery.
+            "CREATE TABLE delivered_messages (message_id TEXT PRIMARY KEY, delivered_at BIGINT NOT NULL)",
+            """
+            CREATE TABLE routing_log (
+                id \(id), message_id TEXT NOT NULL, event_type TEXT, case_id TEXT, source TEXT, sender TEXT,
+                received_at BIGINT NOT NULL, decided_at BIGINT NOT NULL, replayed BIGINT NOT NULL, outcome TEXT NOT NULL,
+                deliveries TEXT, error_code TEXT, stage TEXT, reason TEXT)
+            """,
+            "CREATE INDEX routing_log_case ON routing_log (case_id)",
+            "CREATE INDEX routing_log_message ON routing_log (message_id)",
+            """
+            CREATE TABLE dead_letters (
+                id \(id), fingerprint TEXT NOT NULL UNIQUE, message_id TEXT, event_type TEXT, source_agency TEXT, case_id TEXT,
+                error_code TEXT NOT NULL, error_detail TEXT, stage TEXT, pointer TEXT, reason TEXT, attempts BIGINT,
+                first_failure BIGINT, last_failure BIGINT, original_exchange TEXT, original_routing_key TEXT, router_version TEXT,
+                broker_dead_lettered BIGINT NOT NULL, exchange TEXT NOT NULL, routing_key TEXT NOT NULL, received_at BIGINT NOT NULL,
+                body \(blob) NOT NULL, properties TEXT NOT NULL, edited_body \(blob), state TEXT NOT NULL, revalidation TEXT,
+                revision BIGINT NOT NULL, replay_count BIGINT NOT NULL, last_replay_id TEXT, last_replayed_at BIGINT,
+                state_before_replay TEXT, discard_reason TEXT, updated_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX dead_letters_error_code ON dead_letters (error_code)",
+            "CREATE INDEX dead_letters_event_type ON dead_letters (event_type)",
+            "CREATE INDEX dead_letters_source_agency ON dead_letters (source_agency)",
+            "CREATE INDEX dead_letters_case ON dead_letters (case_id)",
+            "CREATE INDEX dead_letters_message ON dead_letters (message_id)",
+            "CREATE INDEX dead_letters_received ON dead_letters (received_at)",
+            "CREATE INDEX dead_letters_state ON dead_letters (state)",
+            """
+            CREATE TABLE dead_letter_edits (
+                dead_letter_id BIGINT NOT NULL REFERENCES dead_letters (id), revision BIGINT NOT NULL, edited_at BIGINT NOT NULL,
+                actor TEXT NOT NULL, role TEXT NOT NULL, reason TEXT, patch TEXT NOT NULL, diff TEXT NOT NULL,
+                body \(blob) NOT NULL, revalidation TEXT NOT NULL, PRIMARY KEY (dead_letter_id, revision))
+            """,
+            """
+            CREATE TABLE replay_jobs (
+                id TEXT PRIMARY KEY, created_at BIGINT NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL, reason TEXT,
+                target TEXT NOT NULL, selection TEXT NOT NULL, rate \(real), state TEXT NOT NULL, runner TEXT,
+                heartbeat_at BIGINT, finished_at BIGINT, skipped TEXT NOT NULL)
+            """,
+            """
+            CREATE TABLE replay_items (
+                job_id TEXT NOT NULL REFERENCES replay_jobs (id), dead_letter_id BIGINT NOT NULL REFERENCES dead_letters (id),
+                position BIGINT NOT NULL, exchange TEXT NOT NULL, routing_key TEXT NOT NULL, state TEXT NOT NULL,
+                attempts BIGINT NOT NULL, updated_at BIGINT NOT NULL, outcome TEXT, PRIMARY KEY (job_id, dead_letter_id))
+            """,
+            "CREATE INDEX replay_items_dead_letter ON replay_items (dead_letter_id)",
+            """
+            CREATE TABLE audit_log (
+                sequence BIGINT PRIMARY KEY, recorded_at BIGINT NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL,
+                action TEXT NOT NULL, subject TEXT NOT NULL, case_id TEXT, reason TEXT, details TEXT NOT NULL,
+                previous_hash TEXT NOT NULL, hash TEXT NOT NULL)
+            """,
+            "CREATE INDEX audit_log_case ON audit_log (case_id)",
+            "CREATE INDEX audit_log_subject ON audit_log (subject)",
+            // The chain's head: the last sequence and hash. Appends lock this row, so records are
+            // numbered without gaps across processes; a log shorter than the head was truncated.
+            "CREATE TABLE audit_head (id BIGINT PRIMARY KEY, sequence BIGINT NOT NULL, hash TEXT NOT NULL)",
+            "INSERT INTO audit_head (id, sequence, hash) VALUES (1, 0, '\(AuditChain.genesis)')",
+        ]
+        // Append-only, enforced by the database as well (the hash chain detects what slips past).
+        switch dialect {
+        case .sqlite:
+            statements += [
+                "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+                "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+            ]
+        case .postgres:
+            statements += [
+                "CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$",
+                "CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
+                "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()",
+            ]
+        }
+        return statements
+    }
+}

@@ -1,0 +1,43 @@
+import Logging
+
+/// The two SQL dialects the store speaks. Statements are written once with `?` placeholders;
+/// only DDL and locking differ.
+enum SQLDialect: Sendable {
+    case sqlite
+    case postgres
+}
+
+/// Statements inside one transaction. Every store operation is written once against this, so
+/// SQLite and PostgreSQL behave the same by construction (and the same tests prove it).
+protocol SQLSession: Sendable {
+    var dialect: SQLDialect { get }
+    /// Runs a statement and returns its rows (none for statements without RETURNING).
+    @discardableResult
+    func query(_ sql: SQL) async throws -> [SQLRow]
+}
+
+extension SQLSession {
+    func execute(_ sql: SQL) async throws { try await query(sql) }
+
+    func execute(_ text: String, _ binds: [SQLValue] = []) async throws { try await query(SQL(text, binds)) }
+
+    func query(_ text: String, _ binds: [SQLValue] = []) async throws -> [SQLRow] { try await query(SQL(text, binds)) }
+}
+
+/// A database the store can run transactions on.
+protocol SQLBackend: Sendable {
+    var dialect: SQLDialect { get }
+
+    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
+    /// Write transactions are serialised against every other writer (other processes and,
+    /// for PostgreSQL, other hub instances) where the store's logic needs it.
+    func transaction<T: Sendable>(
+        readOnly: Bool, _ body: @escaping @Sendable (any SQLSession) async throws -> T
+    ) async throws -> T
+
+    /// Keeps the backend's connections alive until cancelled or shut down gracefully.
+    func run() async throws
+
+    /// Creates or upgrades the schema; safe to run from several processes at once.
+    func migrate(logger: Logger) async throws
+}

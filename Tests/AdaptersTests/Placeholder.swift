@@ -1,1 +1,0 @@
-// Tests for Adapters (see the module's issue).

@@ -1,0 +1,161 @@
+import AMQP
+import Foundation
+import Ops
+import Store
+import TestSupport
+import Testing
+
+@Suite("HTTP API: login, roles, CSRF, health and metrics (real broker)", .serialized)
+struct HTTPAPITests {
+    @Test func healthReadinessAndMetrics() async throws {
+        try await withSQLiteStore { store in
+            try await storeDeadLetter(store, routerDeadLetter(originalRoutingKey: "bka"), routingKey: "bka")
+            try await OpsServerHarness.run(store: store) { server async throws in
+                let client = OpsClient(server.baseURL)
+                #expect(try await client.get("/healthz").status == 200)
+                #expect(try await client.get("/readyz").status == 200)
+                let metrics = try await client.get("/metrics")
+                #expect(metrics.status == 200)
+                #expect(metrics.text.contains(#"drehscheibe_dead_letters{state="new"} 1"#))
+                #expect(metrics.text.contains(#"drehscheibe_queue_messages_ready{queue="dead.letters"}"#))
+                let page = try await client.get("/")
+                #expect(page.status == 200)
+                #expect(page.text.contains("<script src=\"/app.js\""))
+                #expect(page.headers["content-security-policy"]?.contains("script-src 'self'") == true)
+                #expect(page.headers["x-frame-options"] == "DENY")
+            }
+        }
+    }
+
+    @Test func loginSetsAnHttpOnlySameSiteCookieAndWrongPasswordsAreRefused() async throws {
+        try await withSQLiteStore { store in
+            try await OpsServerHarness.run(store: store) { server async throws in
+                let client = OpsClient(server.baseURL)
+                #expect(try await client.get("/api/dead-letters").status == 401)
+                #expect(try await client.login("vic", "wrong").status == 401)
+                #expect(try await client.login("nobody", "wrong").status == 401)
+                let reply = try await client.login("vic")
+                #expect(reply.status == 200)
+                let cookie = try #require(reply.headers["set-cookie"])
+                #expect(cookie.contains("HttpOnly"))
+                #expect(cookie.contains("SameSite=Strict"))
+                #expect(cookie.contains("Path=/"))
+                let session = try #require(try await client.get("/api/session").json as? [String: Any])
+                #expect(session["role"] as? String == "viewer")
+                #expect((session["permissions"] as? [String])?.contains("replay") == false)
+
+                #expect(try await client.post("/api/logout", [:]).status == 204)
+                #expect(try await client.get("/api/session").status == 401)
+
+                let actions = try await store.auditRecords().map(\.action)
+                #expect(actions == ["session.login-failed", "session.login-failed", "session.login"])
+            }
+        }
+    }
+
+    @Test func repeatedFailuresLockTheNameOut() async throws {
+        try await withSQLiteStore { store in
+            try await OpsServerHarness.run(store: store) { server async throws in
+                let client = OpsClient(server.baseURL)
+                for _ in 0..<5 { #expect(try await client.login("rey", "guess").status == 401) }
+                // Even the right password is refused now.
+                #expect(try await client.login("rey").status == 401)
+                #expect(try await store.auditRecords().last?.action == "session.login-refused")
+            }
+        }
+    }
+
+    @Test func stateChangesNeedTheCSRFTokenJSONAndTheSameOrigin() async throws {
+        try await withSQLiteStore { store in
+            let id = try await storeDeadLetter(store, routerDeadLetter(originalRoutingKey: "bka"), routingKey: "bka")
+            try await OpsServerHarness.run(store: store) { server async throws in
+                let client = OpsClient(server.baseURL)
+                try await client.login("ada")
+                let path = "/api/dead-letters/\(id)/discard"
+                #expect(try await client.post(path, ["reason": "junk"], csrf: false).status == 403)
+                #expect(try await client.post(path, ["reason": "junk"], contentType: "application/x-www-form-urlencoded").status == 415)
+                #expect(try await client.post(path, ["reason": "junk"], origin: "https://evil.example").status == 403)
+                #expect(try await store.deadLetter(id)?.state == .new)
+                #expect(try await client.post(path, ["reason": "junk"], origin: server.baseURL.absoluteString).status == 200)
+                #expect(try await store.deadLetter(id)?.state == .discarded)
+            }
+        }
+    }
+
+    @Test func rolesDecideAndEveryAttemptIsAudited() async throws {
+        try await withSQLiteStore { store in
+            let agency = uniqueName("agency")
+            let admin = try await connect()
+            let inbox = try await TestQueue.bound(to: "case.deliver", routingKey: agency, on: admin)
+            defer { Task { await inbox.cleanUp(); await admin.close() } }
+            let message = routerDeadLetter(originalRoutingKey: agency)
+            let id = try await storeDeadLetter(store, message, routingKey: agency)
+            let other = try await storeDeadLetter(store, routerDeadLetter(originalRoutingKey: agency), routingKey: agency)
+
+            try await OpsServerHarness.run(store: store) { server async throws in
+                let viewer = OpsClient(server.baseURL)
+                try await viewer.login("vic")
+                let list = try #require(try await viewer.get("/api/dead-letters?sourceAgency=abh.berlin&limit=1").json as? [String: Any])
+                #expect(list["total"] as? Int == 2)
+                #expect((list["items"] as? [[String: Any]])?.count == 1)
+                let detail = try await viewer.get("/api/dead-letters/\(id)")
+                #expect(detail.status == 200)
+                #expect(!detail.text.contains("Muster"))
+                #expect(try await viewer.get("/api/dead-letters/\(id)?reveal=true").status == 403)
+                #expect(try await viewer.post("/api/replays", ["ids": [id.rawValue]]).status == 403)
+                #expect(try await viewer.post("/api/dead-letters/\(id)/discard", ["reason": "x"]).status == 403)
+                #expect(try await viewer.get("/api/audit").status == 403)
+
+                let operatorRey = OpsClient(server.baseURL)
+                try await operatorRey.login("rey")
+                #expect(try await operatorRey.get("/api/dead-letters/\(id)?reveal=true").text.contains("Muster"))
+                #expect(try await operatorRey.post("/api/dead-letters/\(other)/discard", ["reason": "x"]).status == 403)
+                let dryRun = try await operatorRey.post("/api/replays", ["ids": [id.rawValue], "dryRun": true])
+                #expect(dryRun.status == 200)
+                #expect(try await store.deadLetter(id)?.state == .new)
+                let started = try await operatorRey.post("/api/replays", ["ids": [id.rawValue], "target": "original", "reason": "inbox repaired"])
+                #expect(started.status == 202, "\(started.text)")
+
+                // The replay runs in the background; it is done when the message is in the inbox.
+                let delivery = try #require(try await inbox.channel.consume(queue: inbox.name).take(1).first)
+                #expect(delivery.properties.messageID == message.properties.messageID)
+                #expect(delivery.properties.headers?["x-drehscheibe-replayed"] == .string("true"))
+
+                let ada = OpsClient(server.baseURL)
+                try await ada.login("ada")
+                #expect(try await ada.post("/api/dead-letters/\(other)/discard", ["reason": "duplicate of \(id)"]).status == 200)
+                #expect(try await ada.post("/api/dead-letters/\(other)/discard", ["reason": "again"]).status == 409)
+                let verification = try #require(try await ada.get("/api/audit/verify").json as? [String: Any])
+                #expect(verification["intact"] as? Bool == true)
+            }
+            let records = try await store.auditRecords(limit: 1000)
+            let refused = records.filter { $0.action == "access.refused" }
+            #expect(Set(refused.map(\.actor)) == ["vic", "rey"])
+            #expect(refused.count == 5)
+            for action in ["dead-letter.disclosed", "replay.dry-run", "replay.started", "dead-letter.replayed", "dead-letter.discarded",
+                           "dead-letter.discard.failed", "audit.verified"] {
+                #expect(records.contains { $0.action == action }, "\(action) not audited")
+            }
+            #expect(records.first { $0.action == "dead-letter.replayed" }?.actor == "rey")
+        }
+    }
+
+    @Test func editsThroughTheAPIAreRevalidated() async throws {
+        try await withSQLiteStore { store in
+            let id = try await storeDeadLetter(store, routerDeadLetter(originalRoutingKey: "bka"), routingKey: "bka")
+            try await OpsServerHarness.run(store: store) { server async throws in
+                let client = OpsClient(server.baseURL)
+                try await client.login("rey")
+                let patch: [[String: Any]] = [["op": "replace", "path": "/data/person/birthDate", "value": "1990-01-02"]]
+                let reply = try await client.post("/api/dead-letters/\(id)/edit", ["patch": patch, "reason": "typo"])
+                #expect(reply.status == 200, "\(reply.text)")
+                let view = try #require(reply.json as? [String: Any])
+                #expect(view["revision"] as? Int == 1)
+                #expect((view["revalidation"] as? [String: Any])?["status"] as? String == "invalid")
+                #expect(view["replayable"] as? Bool == false)
+                let bad = try await client.post("/api/dead-letters/\(id)/edit", ["patch": [["op": "remove", "path": "/nope"]]])
+                #expect(bad.status == 400)
+            }
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// Tests for Ops (see the module's issue).

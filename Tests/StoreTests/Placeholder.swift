@@ -1,1 +1,0 @@
-// Tests for Store (see the module's issue).
