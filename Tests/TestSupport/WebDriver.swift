@@ -60,19 +60,33 @@ public final class WebDriver: @unchecked Sendable {
     }
 
     public func click(_ selector: String) async throws {
-        let id = try await element(selector)
-        _ = try await command("POST", "element/\(id)/click", [:])
+        try await onFreshElement(selector) { id in _ = try await self.command("POST", "element/\(id)/click", [:]) }
     }
 
     public func type(_ text: String, into selector: String) async throws {
-        let id = try await element(selector)
-        _ = try await command("POST", "element/\(id)/clear", [:])
-        _ = try await command("POST", "element/\(id)/value", ["text": text])
+        try await onFreshElement(selector) { id in
+            _ = try await self.command("POST", "element/\(id)/clear", [:])
+            _ = try await self.command("POST", "element/\(id)/value", ["text": text])
+        }
     }
 
     public func text(of selector: String) async throws -> String {
-        let id = try await element(selector)
-        return try await command("GET", "element/\(id)/text", nil) as? String ?? ""
+        try await onFreshElement(selector) { id in try await self.command("GET", "element/\(id)/text", nil) as? String ?? "" }
+    }
+
+    /// Finds `selector` and acts on it; when the page re-rendered that node in between (the
+    /// dashboard refreshes its lists), WebDriver answers "stale element reference" and the
+    /// element is looked up again, as the spec intends.
+    func onFreshElement<T>(_ selector: String, _ action: (String) async throws -> T) async throws -> T {
+        var attempt = 0
+        while true {
+            let id = try await element(selector)
+            do {
+                return try await action(id)
+            } catch let error as TestBrokerError where error.message.contains("stale element reference") && attempt < 5 {
+                attempt += 1
+            }
+        }
     }
 
     /// Waits until the element matching `selector` exists and its text contains `text`.

@@ -102,7 +102,7 @@ public struct CaseTraffic: Sendable {
     }
 
     func line(_ agency: String, _ verb: String, _ what: String) -> String {
-        "    \(agency.padding(toLength: 13, withPad: " ", startingAt: 0)) \(verb.padding(toLength: 9, withPad: " ", startingAt: 0)) \(what)"
+        "    \(agency.padding(toLength: max(13, agency.count), withPad: " ", startingAt: 0)) \(verb.padding(toLength: max(9, verb.count), withPad: " ", startingAt: 0)) \(what)"
     }
 
     func note(_ text: String) { say("                            " + text) }
