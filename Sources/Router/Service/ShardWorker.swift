@@ -32,11 +32,23 @@ struct ShardWorker: Sendable {
         let consumer = try await input.consume(queue: queue)
         logger.info("consuming")
         let inFlight = InFlight()
+        let arrived = ArrivalBuffer()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await complete(inFlight, output: output, logger: logger) }
+            // The reader only moves deliveries into the buffer, so whatever arrived while the
+            // last batch was being started is started together: one ledger lookup per batch
+            // instead of one per message.
+            group.addTask {
+                do {
+                    for try await delivery in consumer { arrived.append(delivery) }
+                    arrived.finish(throwing: nil)
+                } catch {
+                    arrived.finish(throwing: error)
+                }
+            }
             try await withGracefulShutdownHandler {
-                for try await delivery in consumer {
-                    inFlight.append(await start(delivery, output: output, logger: logger))
+                while let batch = try await arrived.next(limit: Int(configuration.prefetch)) {
+                    for item in await start(batch, output: output, logger: logger) { inFlight.append(item) }
                 }
             } onGracefulShutdown: {
                 // Stop taking new messages; what is in flight completes before we return.
@@ -50,40 +62,56 @@ struct ShardWorker: Sendable {
         logger.info("drained")
     }
 
-    /// Runs the pure stages and the dedupe lookup, and hands the copies to the broker.
-    private func start(_ delivery: Delivery, output: OutputChannel, logger: Logger) async -> InFlight.Item {
-        let inbound = Inbound(delivery)
+    /// Runs the pure stages, one dedupe lookup for the whole batch, and hands the copies to the
+    /// broker in arrival order.
+    private func start(_ deliveries: [Delivery], output: OutputChannel, logger: Logger) async -> [InFlight.Item] {
         let pipeline = rules.pipeline
-        let (result, context) = pipeline.admit(inbound)
-        let admitted: Pipeline.Admitted
-        switch result {
-        case .failure(let failure):
-            return InFlight.Item(delivery: delivery, inbound: inbound, context: context, kind: .failed(failure))
-        case .success(let value):
-            admitted = value
-        }
-        let id = admitted.event.id
-        if recent.contains(id) {
-            return InFlight.Item(delivery: delivery, inbound: inbound, context: context, kind: .duplicate)
-        }
-        do {
-            if try await ledger.deliveredAlready([id]).contains(id) {
-                return InFlight.Item(delivery: delivery, inbound: inbound, context: context, kind: .duplicate)
+        var items: [InFlight.Item?] = Array(repeating: nil, count: deliveries.count)
+        var admitted: [(index: Int, inbound: Inbound, context: MessageContext, value: Pipeline.Admitted)] = []
+        for (index, delivery) in deliveries.enumerated() {
+            let inbound = Inbound(delivery)
+            let (result, context) = pipeline.admit(inbound)
+            switch result {
+            case .failure(let failure):
+                items[index] = InFlight.Item(delivery: delivery, inbound: inbound, context: context, kind: .failed(failure))
+            case .success(let value) where recent.contains(value.event.id):
+                items[index] = InFlight.Item(delivery: delivery, inbound: inbound, context: context, kind: .duplicate)
+            case .success(let value):
+                admitted.append((index, inbound, context, value))
             }
-        } catch {
-            logger.error("ledger lookup failed; retrying the message later", metadata: ["router.error": "\(error)"])
-            let failure = RouterFailure(code: "internal", detail: "ledger.unavailable", stage: .dedupe, reason: "The routing ledger could not be read.", retryable: true)
-            return InFlight.Item(delivery: delivery, inbound: inbound, context: context, kind: .failed(failure))
         }
-        switch pipeline.route(admitted) {
-        case .failure(let failure):
-            return InFlight.Item(delivery: delivery, inbound: inbound, context: context, kind: .failed(failure))
-        case .success(let routed):
-            let receipt = await output.send(routed.copies.map {
-                OutgoingMessage(exchange: configuration.deliverExchange, routingKey: $0.recipient, message: $0.message, mandatory: true)
-            })
-            return InFlight.Item(delivery: delivery, inbound: inbound, context: routed.context, kind: .delivering(routed, receipt))
+        var routedAlready: Set<String> = []
+        var ledgerFailed = false
+        if !admitted.isEmpty {
+            do {
+                routedAlready = try await ledger.deliveredAlready(admitted.map(\.value.event.id))
+            } catch {
+                logger.error("ledger lookup failed; retrying the messages later", metadata: ["router.error": "\(error)"])
+                ledgerFailed = true
+            }
         }
+        for entry in admitted {
+            let delivery = deliveries[entry.index]
+            if ledgerFailed {
+                let failure = RouterFailure(code: "internal", detail: "ledger.unavailable", stage: .dedupe, reason: "The routing ledger could not be read.", retryable: true)
+                items[entry.index] = InFlight.Item(delivery: delivery, inbound: entry.inbound, context: entry.context, kind: .failed(failure))
+                continue
+            }
+            if routedAlready.contains(entry.value.event.id) {
+                items[entry.index] = InFlight.Item(delivery: delivery, inbound: entry.inbound, context: entry.context, kind: .duplicate)
+                continue
+            }
+            switch pipeline.route(entry.value) {
+            case .failure(let failure):
+                items[entry.index] = InFlight.Item(delivery: delivery, inbound: entry.inbound, context: entry.context, kind: .failed(failure))
+            case .success(let routed):
+                let receipt = await output.send(routed.copies.map {
+                    OutgoingMessage(exchange: configuration.deliverExchange, routingKey: $0.recipient, message: $0.message, mandatory: true)
+                })
+                items[entry.index] = InFlight.Item(delivery: delivery, inbound: entry.inbound, context: routed.context, kind: .delivering(routed, receipt))
+            }
+        }
+        return items.compactMap { $0 }
     }
 
     /// Finishes items in arrival order: failures become dead letters or retries, the ledger
@@ -298,6 +326,70 @@ final class RecentlyDelivered: Sendable {
                 if state.head > capacity {
                     state.order.removeFirst(state.head)
                     state.head = 0
+                }
+            }
+        }
+    }
+}
+
+/// Deliveries between the consumer and the worker: the worker takes everything that arrived
+/// since its last batch, so a burst is started as one batch.
+final class ArrivalBuffer: Sendable {
+    private struct State {
+        var deliveries: [Delivery] = []
+        var finished = false
+        var error: (any Error)?
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+
+    private let state = Mutex(State())
+
+    func append(_ delivery: Delivery) {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.deliveries.append(delivery)
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    /// No more deliveries; `next` returns what is left, then nil (or throws `error`).
+    func finish(throwing error: (any Error)?) {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.finished = true
+            state.error = error
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Up to `limit` deliveries in arrival order, waiting for the first one.
+    func next(limit: Int) async throws -> [Delivery]? {
+        while true {
+            enum Step { case batch([Delivery]), end, failed(any Error), wait }
+            let step = state.withLock { state -> Step in
+                if !state.deliveries.isEmpty {
+                    let count = min(max(limit, 1), state.deliveries.count)
+                    let batch = Array(state.deliveries.prefix(count))
+                    state.deliveries.removeFirst(count)
+                    return .batch(batch)
+                }
+                if state.finished { return state.error.map { .failed($0) } ?? .end }
+                return .wait
+            }
+            switch step {
+            case .batch(let batch): return batch
+            case .end: return nil
+            case .failed(let error): throw error
+            case .wait:
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    let resumeNow = state.withLock { state -> Bool in
+                        if !state.deliveries.isEmpty || state.finished { return true }
+                        state.waiter = continuation
+                        return false
+                    }
+                    if resumeNow { continuation.resume() }
                 }
             }
         }
