@@ -51,12 +51,13 @@ public struct AgencyID: Hashable, Sendable, Comparable, CustomStringConvertible 
         let rest = sourceURN.dropFirst(Self.urnPrefix.count)
         // Only the first ':' separates kind and instance; a second one makes the id invalid.
         guard !rest.contains(".") else { return nil }
-        self.init(rest.replacingOccurrences(of: ":", with: "."))
+        // Character mapping, not Foundation's replacingOccurrences: this runs for every message.
+        self.init(String(rest.map { $0 == ":" ? "." : $0 }))
     }
 
     /// The source URN: `abh.berlin` → `urn:de:migration:abh:berlin`.
     public var urn: String {
-        Self.urnPrefix + rawValue.replacingOccurrences(of: ".", with: ":")
+        Self.urnPrefix + String(rawValue.map { $0 == "." ? ":" : $0 })
     }
 
     /// The inbox queue of this agency, `inbox.<id>`.

@@ -58,6 +58,8 @@ extension CaseEvent {
 
     /// `application/cloudevents+json`, case-insensitively, with optional parameters (`; charset=utf-8`).
     static func isCloudEventsContentType(_ value: String) -> Bool {
+        // The common case without Foundation's trimming and lowercasing (hot path).
+        if value == contentType { return true }
         let mediaType = value.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
         return mediaType.trimmingCharacters(in: .whitespaces).lowercased() == contentType
     }
