@@ -47,27 +47,27 @@ enum AuditWriter {
         var previousHash = try head.string("hash")
         let recordedAt = date.milliseconds
         var records: [AuditRecord] = []
+        var rows: [[SQLValue]] = []
         for entry in entries {
             sequence += 1
             let details = entry.details.serializedString()
             let hash = AuditChain.hash(
                 sequence: sequence, recordedAt: recordedAt, actor: entry.actor.name, role: entry.actor.role, action: entry.action,
                 subject: entry.subject, caseID: entry.caseID, reason: entry.reason, details: details, previousHash: previousHash)
-            try await session.execute(
-                """
-                INSERT INTO audit_log (sequence, recorded_at, actor, role, action, subject, case_id, reason, details, previous_hash, hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-                [
-                    .integer(sequence), .integer(recordedAt), .text(entry.actor.name), .text(entry.actor.role), .text(entry.action),
-                    .text(entry.subject), .init(entry.caseID), .init(entry.reason), .text(details), .text(previousHash), .text(hash),
-                ])
+            rows.append([
+                .integer(sequence), .integer(recordedAt), .text(entry.actor.name), .text(entry.actor.role), .text(entry.action),
+                .text(entry.subject), .init(entry.caseID), .init(entry.reason), .text(details), .text(previousHash), .text(hash),
+            ])
             records.append(AuditRecord(
                 sequence: sequence, recordedAt: Date(milliseconds: recordedAt), actor: entry.actor.name, role: entry.actor.role,
                 action: entry.action, subject: entry.subject, caseID: entry.caseID, reason: entry.reason, details: details,
                 previousHash: previousHash, hash: hash))
             previousHash = hash
         }
+        try await session.insert(
+            into: "audit_log",
+            columns: ["sequence", "recorded_at", "actor", "role", "action", "subject", "case_id", "reason", "details", "previous_hash", "hash"],
+            rows: rows)
         try await session.execute("UPDATE audit_head SET sequence = ?, hash = ? WHERE id = 1", [.integer(sequence), .text(previousHash)])
         return records
     }

@@ -23,6 +23,9 @@ extension HubStore {
         guard !records.isEmpty else { return }
         try await write { session in
             var entries: [AuditEntry] = []
+            var delivered: [String] = []
+            var deliveredAt: [String: SQLValue] = [:]
+            var logRows: [[SQLValue]] = []
             for record in records {
                 var details = JSONObject()
                 details["eventType"] = record.eventType.map(JSONValue.string) ?? .null
@@ -38,30 +41,31 @@ extension HubStore {
                     details["deliveries"] = .array(copies.map { copy in
                         ["recipient": .string(copy.recipient), "projection": .string(copy.projection), "type": .string(copy.type)]
                     })
-                    try await session.execute(
-                        "INSERT INTO delivered_messages (message_id, delivered_at) VALUES (?, ?) ON CONFLICT (message_id) DO NOTHING",
-                        [.text(record.messageID), .init(record.decidedAt)])
+                    if deliveredAt.updateValue(.init(record.decidedAt), forKey: record.messageID) == nil { delivered.append(record.messageID) }
                 case .deadLettered(let errorCode, let failedStage, let why):
                     outcome = "dead-lettered"
                     (code, stage, reason) = (errorCode, failedStage, why)
                     details["code"] = .string(errorCode)
                     details["stage"] = .string(failedStage)
                 }
-                try await session.execute(
-                    """
-                    INSERT INTO routing_log (message_id, event_type, case_id, source, sender, received_at, decided_at, replayed,
-                        outcome, deliveries, error_code, stage, reason)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                    [
-                        .text(record.messageID), .init(record.eventType), .init(record.caseID), .init(record.source), .init(record.sender),
-                        .init(record.receivedAt), .init(record.decidedAt), .init(record.replayed), .text(outcome), .init(deliveries),
-                        .init(code), .init(stage), .init(reason),
-                    ])
+                logRows.append([
+                    .text(record.messageID), .init(record.eventType), .init(record.caseID), .init(record.source), .init(record.sender),
+                    .init(record.receivedAt), .init(record.decidedAt), .init(record.replayed), .text(outcome), .init(deliveries),
+                    .init(code), .init(stage), .init(reason),
+                ])
                 entries.append(AuditEntry(
                     actor: .router, action: "route.\(outcome)", subject: "message:\(record.messageID)", caseID: record.caseID,
                     reason: reason, details: .object(details)))
             }
+            // A message id appears once per batch here: one statement must not insert it twice.
+            try await session.insert(
+                into: "delivered_messages", columns: ["message_id", "delivered_at"],
+                rows: delivered.map { [.text($0), deliveredAt[$0]!] }, suffix: "ON CONFLICT (message_id) DO NOTHING")
+            try await session.insert(
+                into: "routing_log",
+                columns: ["message_id", "event_type", "case_id", "source", "sender", "received_at", "decided_at", "replayed",
+                          "outcome", "deliveries", "error_code", "stage", "reason"],
+                rows: logRows)
             _ = try await AuditWriter.append(entries, in: session)
         }
     }
