@@ -16,7 +16,9 @@ public enum DeadLetterHeader {
     public static let routerVersion = "x-drehscheibe-router-version"
     /// The authenticated sender, carried when a trusted relay republishes under its own user.
     public static let sender = "x-drehscheibe-sender"
-    public static let retryTier = "x-drehscheibe-retry-tier"
+    /// Not `x-` prefixed, as the router writes it (`RouterHeader.retryTier`): a headers
+    /// exchange ignores x- headers when matching.
+    public static let retryTier = "drehscheibe-retry-tier"
     public static let replayed = "x-drehscheibe-replayed"
     public static let replayID = "x-drehscheibe-replay-id"
     /// Set by RabbitMQ when it dead-letters a message itself.
