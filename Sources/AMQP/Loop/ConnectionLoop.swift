@@ -500,6 +500,17 @@ final class ConnectionLoop: @unchecked Sendable {
         _ = try await perform { (loop, done: @escaping @Sendable (Result<RPCReply, AMQPError>) -> Void) in
             guard let channel = loop.channels[id], channel.state == .open else { return done(.success(.method(.ok(0)))) }
             channel.state = .closing
+            // channel.close goes out now, not behind the RPCs in flight: a closing channel
+            // discards every reply but close-ok, so an RPC queued ahead (say a basic.cancel
+            // whose cancel-ok had not arrived yet) would never complete and the close would
+            // wait forever behind it.
+            let overtaken = channel.rpcs
+            channel.rpcs.removeAll()
+            for rpc in overtaken {
+                rpc.completion(.failure(AMQPError(
+                    .channelClosed, method: Method.name(rpc.method.id), channel: id,
+                    context: "the channel was closed by this client before the reply")))
+            }
             loop.enqueueRPC(on: id, .channelClose, completion: done)
         }
     }
