@@ -103,6 +103,12 @@ public final class PublishReceipt: Sendable {
     /// True once every message has an outcome.
     public var isComplete: Bool { state.withLock { $0.remaining == 0 } }
 
+    /// Waits for every outcome and returns those of `range` (messages of one batch that
+    /// belong to one caller), in the order the messages were given.
+    public func outcomes(in range: Range<Int>) async -> [Result<Void, AMQPError>] {
+        Array(await outcomes()[range])
+    }
+
     /// Waits for every outcome and returns them in the order the messages were given.
     public func outcomes() async -> [Result<Void, AMQPError>] {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in

@@ -21,6 +21,8 @@ public struct Pipeline: Sendable {
         public var event: CaseEvent
         public var type: EventTypeName
         public var context: MessageContext
+        /// The body as the sender sent it: a copy that needs no change carries these bytes.
+        public var body: [UInt8]
     }
 
     /// One recipient copy, ready to publish.
@@ -57,7 +59,7 @@ public struct Pipeline: Sendable {
     /// learnt before the failure (for the dead letter, the receipt and the record).
     public func admit(_ inbound: Inbound) -> (result: Result<Admitted, RouterFailure>, context: MessageContext) {
         var context = context(of: inbound)
-        let result = admit(inbound, context: &context).map { event, type in Admitted(event: event, type: type, context: context) }
+        let result = admit(inbound, context: &context).map { event, type in Admitted(event: event, type: type, context: context, body: inbound.body) }
         return (result, context)
     }
 
@@ -212,14 +214,28 @@ public struct Pipeline: Sendable {
         }
 
         // project
+        // A copy the rules leave whole carries the sender's own bytes (nothing re-encoded, and
+        // the hub's cost does not grow with the body); each other projection is serialised
+        // once, however many recipients share it.
         let targets = context.pendingRecipients.map { pending in recipients.filter(pending.contains) } ?? recipients
-        let envelope = JSONValue.object(event.object)
+        let upcast = admitted.type.version != entry.currentVersion
+        var bodies: [String: [UInt8]] = [:]
         var copies: [Copy] = []
         for recipient in targets {
-            let (projection, projected) = rules.projections.project(envelope, for: recipient, type: currentType.name)
+            let projection = rules.projections.projection(for: recipient, type: currentType.name)
+            let name = projection?.name ?? rules.projections.defaultName
+            let body: [UInt8]
+            if let known = bodies[name] {
+                body = known
+            } else if projection == nil && !upcast {
+                body = admitted.body
+            } else {
+                body = rules.projections.apply(projection, to: envelopeValue).serialized()
+            }
+            bodies[name] = body
             copies.append(Copy(
-                recipient: recipient, projection: projection, type: currentType.full,
-                message: Message(body: projected.serialized(), properties: outputProperties(event, type: currentType, sender: sender, projection: projection, context: context))))
+                recipient: recipient, projection: name, type: currentType.full,
+                message: Message(body: body, properties: outputProperties(event, type: currentType, sender: sender, projection: name, context: context))))
         }
         context.eventType = currentType.full
         return .success(Routed(copies: copies, context: context, recipients: recipients))

@@ -70,15 +70,18 @@ public struct ProjectionRules: Sendable {
         self.init(projections: projections, defaultName: root["default"]?.stringValue ?? "full")
     }
 
-    /// The projection for one copy: its name and the projected envelope.
-    public func project(_ envelope: JSONValue, for recipient: String, type: String) -> (name: String, envelope: JSONValue) {
-        guard let projection = projections.first(where: { $0.applies(to: recipient, type: type) }) else {
-            return (defaultName, envelope)
-        }
+    /// The projection for one copy, or nil when the copy is complete (``defaultName``).
+    public func projection(for recipient: String, type: String) -> Projection? {
+        projections.first { $0.applies(to: recipient, type: type) }
+    }
+
+    /// The envelope with `projection` applied (unchanged for nil).
+    public func apply(_ projection: Projection?, to envelope: JSONValue) -> JSONValue {
+        guard let projection else { return envelope }
         var result = envelope
         for keep in projection.keepItems { result.keepItems(at: keep.array, where: keep.field, in: keep.allowed) }
         for pointer in projection.remove { result.remove(matching: pointer) }
-        return (projection.name, result)
+        return result
     }
 }
 

@@ -7,8 +7,9 @@ import Synchronization
 final class InFlight: Sendable {
     struct Item: Sendable {
         enum Kind: Sendable {
-            /// Copies are on their way; the receipt fills in as the broker confirms.
-            case delivering(Pipeline.Routed, PublishReceipt)
+            /// Copies are on their way; the receipt (shared by a batch; this message's copies
+            /// are `range` of it) fills in as the broker confirms.
+            case delivering(Pipeline.Routed, PublishReceipt, range: Range<Int>)
             /// Already delivered earlier (dedupe).
             case duplicate
             /// Refused by a stage: dead-letter it (or retry it, when transient).
@@ -21,7 +22,7 @@ final class InFlight: Sendable {
         var kind: Kind
 
         var isReady: Bool {
-            if case .delivering(_, let receipt) = kind { return receipt.isComplete }
+            if case .delivering(_, let receipt, _) = kind { return receipt.isComplete }
             return true
         }
     }
@@ -76,7 +77,7 @@ final class InFlight: Sendable {
                 continue
             }
             guard let first = head else { return nil }
-            if case .delivering(_, let receipt) = first.kind { _ = await receipt.outcomes() }
+            if case .delivering(_, let receipt, _) = first.kind { _ = await receipt.outcomes() }
             return state.withLock { state in
                 var batch: [Item] = []
                 while state.head < state.items.count, batch.count < limit, batch.isEmpty || state.items[state.head].isReady {

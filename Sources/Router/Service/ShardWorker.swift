@@ -90,6 +90,8 @@ struct ShardWorker: Sendable {
                 ledgerFailed = true
             }
         }
+        var copies: [OutgoingMessage] = []
+        var routedEntries: [(index: Int, inbound: Inbound, routed: Pipeline.Routed, range: Range<Int>)] = []
         for entry in admitted {
             let delivery = deliveries[entry.index]
             if ledgerFailed {
@@ -105,10 +107,19 @@ struct ShardWorker: Sendable {
             case .failure(let failure):
                 items[entry.index] = InFlight.Item(delivery: delivery, inbound: entry.inbound, context: entry.context, kind: .failed(failure))
             case .success(let routed):
-                let receipt = await output.send(routed.copies.map {
+                let range = copies.count..<(copies.count + routed.copies.count)
+                copies.append(contentsOf: routed.copies.map {
                     OutgoingMessage(exchange: configuration.deliverExchange, routingKey: $0.recipient, message: $0.message, mandatory: true)
                 })
-                items[entry.index] = InFlight.Item(delivery: delivery, inbound: entry.inbound, context: routed.context, kind: .delivering(routed, receipt))
+                routedEntries.append((entry.index, entry.inbound, routed, range))
+            }
+        }
+        // One hand-over to the I/O thread for the whole batch, in arrival order.
+        if !routedEntries.isEmpty {
+            let receipt = await output.send(copies)
+            for (index, inbound, routed, range) in routedEntries {
+                items[index] = InFlight.Item(
+                    delivery: deliveries[index], inbound: inbound, context: routed.context, kind: .delivering(routed, receipt, range: range))
             }
         }
         return items.compactMap { $0 }
@@ -126,8 +137,8 @@ struct ShardWorker: Sendable {
                 case .duplicate:
                     acknowledge.append((item, "duplicate"))
                     logger.debug("duplicate ignored", metadata: Self.metadata(item.context))
-                case .delivering(let routed, let receipt):
-                    let outcomes = await receipt.outcomes()
+                case .delivering(let routed, let receipt, let range):
+                    let outcomes = await receipt.outcomes(in: range)
                     let failures = zip(routed.copies, outcomes).compactMap { copy, outcome -> (Pipeline.Copy, AMQPError)? in
                         if case .failure(let error) = outcome { return (copy, error) }
                         return nil
