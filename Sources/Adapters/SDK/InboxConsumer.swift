@@ -11,7 +11,7 @@ import Synchronization
 /// - A handler that throws is retried in-process with exponential backoff, up to
 ///   ``Configuration/maximumAttempts``; then the original message is dead-lettered to
 ///   `case.dead` (routing key = its type) with the handler's error in `x-drehscheibe-*`
-///   headers (``DeadLetterHeader``), and acknowledged once the broker confirmed the dead letter.
+///   headers (``HubHeader``), and acknowledged once the broker confirmed the dead letter.
 /// - Message ids already handled (``HandledMessages``, persistent) are acknowledged without
 ///   calling the handler again: the consumer is idempotent.
 /// - `message.rejected` receipts go to ``InboxHandler/onRejected(_:context:)``.
@@ -151,8 +151,8 @@ public final class InboxConsumer: Service, Sendable {
             return
         }
         var context = DeliveryContext(
-            messageID: messageID, sender: properties.headers?[DeadLetterHeader.sender]?.stringValue,
-            projection: properties.headers?[DeadLetterHeader.projection]?.stringValue,
+            messageID: messageID, sender: properties.headers?[HubHeader.sender]?.stringValue,
+            projection: properties.headers?[HubHeader.projection]?.stringValue,
             redelivered: delivery.redelivered, attempt: 1)
         let firstFailure = Date()
         var lastError: (any Error)?
@@ -203,15 +203,15 @@ public final class InboxConsumer: Service, Sendable {
         let formatter = ISO8601DateFormatter()
         var properties = delivery.properties
         var headers = properties.headers ?? FieldTable()
-        headers[DeadLetterHeader.errorCode] = .string(DeadLetterHeader.handlerFailed)
-        headers[DeadLetterHeader.stage] = .string(DeadLetterHeader.consumeStage)
-        headers[DeadLetterHeader.reason] = .string(String(reason.prefix(1000)))
-        headers[DeadLetterHeader.attempts] = .int64(Int64(attempts))
-        headers[DeadLetterHeader.firstFailure] = .string(formatter.string(from: first))
-        headers[DeadLetterHeader.lastFailure] = .string(formatter.string(from: now))
-        headers[DeadLetterHeader.originalExchange] = .string(delivery.exchange)
-        headers[DeadLetterHeader.originalRoutingKey] = .string(delivery.routingKey)
-        headers[DeadLetterHeader.consumer] = .string(configuration.agency.rawValue)
+        headers[HubHeader.errorCode] = .string("handler-failed")
+        headers[HubHeader.stage] = .string("consume")
+        headers[HubHeader.reason] = .string(String(reason.prefix(1000)))
+        headers[HubHeader.attempts] = .int64(Int64(attempts))
+        headers[HubHeader.firstFailure] = .string(formatter.string(from: first))
+        headers[HubHeader.lastFailure] = .string(formatter.string(from: now))
+        headers[HubHeader.originalExchange] = .string(delivery.exchange)
+        headers[HubHeader.originalRoutingKey] = .string(delivery.routingKey)
+        headers[HubHeader.consumer] = .string(configuration.agency.rawValue)
         properties.headers = headers
         // RabbitMQ accepts only the publishing user as user_id.
         properties.userID = configuration.brokerUser

@@ -1,4 +1,5 @@
 import AMQP
+import CaseModel
 import Foundation
 import Store
 
@@ -15,23 +16,23 @@ import Store
 ///   `x-death` family are removed: the replay starts a fresh attempt.
 public enum ReplayMessage {
     static let removedHeaders: Set<String> = [
-        DeadLetterHeader.errorCode, DeadLetterHeader.errorDetail, DeadLetterHeader.stage, DeadLetterHeader.pointer,
-        DeadLetterHeader.reason, DeadLetterHeader.attempts, DeadLetterHeader.firstFailure, DeadLetterHeader.lastFailure,
-        DeadLetterHeader.originalExchange, DeadLetterHeader.originalRoutingKey, DeadLetterHeader.routerVersion,
-        DeadLetterHeader.retryTier, DeadLetterHeader.replayed, DeadLetterHeader.replayID, DeadLetterHeader.death,
-        DeadLetterHeader.deliveryCount, "x-first-death-exchange", "x-first-death-queue", "x-first-death-reason",
+        HubHeader.errorCode, HubHeader.errorDetail, HubHeader.stage, HubHeader.pointer,
+        HubHeader.reason, HubHeader.attempts, HubHeader.firstFailure, HubHeader.lastFailure,
+        HubHeader.originalExchange, HubHeader.originalRoutingKey, HubHeader.routerVersion,
+        HubHeader.retryTier, HubHeader.replayed, HubHeader.replayID, HubHeader.death,
+        HubHeader.deliveryCount, "x-first-death-exchange", "x-first-death-queue", "x-first-death-reason",
         "x-last-death-exchange", "x-last-death-queue", "x-last-death-reason",
     ]
 
     public static func make(_ payload: ReplayPayload, brokerUser: String) -> Message {
         let original = payload.properties
         var headers = (original.headers ?? []).filter { !removedHeaders.contains($0.name) }
-        let sender = original.header(DeadLetterHeader.sender)?.stringValue
+        let sender = original.header(HubHeader.sender)?.stringValue
             ?? original.userID.flatMap { $0.hasPrefix("drehscheibe-") ? nil : $0 }
-        headers.removeAll { $0.name == DeadLetterHeader.sender }
-        if let sender { headers.append(Header(DeadLetterHeader.sender, .string(sender))) }
-        headers.append(Header(DeadLetterHeader.replayed, .string("true")))
-        headers.append(Header(DeadLetterHeader.replayID, .string(payload.jobID)))
+        headers.removeAll { $0.name == HubHeader.sender }
+        if let sender { headers.append(Header(HubHeader.sender, .string(sender))) }
+        headers.append(Header(HubHeader.replayed, .string("true")))
+        headers.append(Header(HubHeader.replayID, .string(payload.jobID)))
         var properties = original
         properties.headers = headers
         properties.userID = brokerUser

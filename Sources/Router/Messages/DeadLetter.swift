@@ -1,4 +1,5 @@
 import AMQP
+import CaseModel
 import Foundation
 
 /// Builds the dead letter for a failed message: the original body byte for byte and the
@@ -14,20 +15,20 @@ public enum DeadLetter {
         var properties = inbound.properties
         var headers = properties.headers ?? FieldTable()
         let timestamp = ISO8601DateFormatter().string(from: now)
-        headers[RouterHeader.errorCode] = .string(failure.code)
-        headers[RouterHeader.errorDetail] = .string(failure.detail)
-        headers[RouterHeader.stage] = .string(failure.stage.rawValue)
-        if let pointer = failure.pointer { headers[RouterHeader.pointer] = .string(pointer) }
-        headers[RouterHeader.reason] = .string(failure.reason)
-        headers[RouterHeader.attempts] = .int64(Int64(max(1, context.attempts + (failure.retryable ? 0 : 1))))
-        headers[RouterHeader.firstFailure] = .string(context.firstFailure.map { ISO8601DateFormatter().string(from: $0) } ?? timestamp)
-        headers[RouterHeader.lastFailure] = .string(timestamp)
-        headers[RouterHeader.originalExchange] = .string(inbound.header(RouterHeader.originalExchange) ?? inbound.exchange)
-        headers[RouterHeader.originalRoutingKey] = .string(inbound.header(RouterHeader.originalRoutingKey) ?? inbound.routingKey)
-        headers[RouterHeader.routerVersion] = .string(routerVersion)
-        if let sender = context.sender ?? inbound.properties.userID { headers[RouterHeader.sender] = .string(sender) }
-        headers[RouterHeader.retryTier] = nil
-        headers[RouterHeader.pendingRecipients] = nil
+        headers[HubHeader.errorCode] = .string(failure.code)
+        headers[HubHeader.errorDetail] = .string(failure.detail)
+        headers[HubHeader.stage] = .string(failure.stage.rawValue)
+        if let pointer = failure.pointer { headers[HubHeader.pointer] = .string(pointer) }
+        headers[HubHeader.reason] = .string(failure.reason)
+        headers[HubHeader.attempts] = .int64(Int64(max(1, context.attempts + (failure.retryable ? 0 : 1))))
+        headers[HubHeader.firstFailure] = .string(context.firstFailure.map { ISO8601DateFormatter().string(from: $0) } ?? timestamp)
+        headers[HubHeader.lastFailure] = .string(timestamp)
+        headers[HubHeader.originalExchange] = .string(inbound.header(HubHeader.originalExchange) ?? inbound.exchange)
+        headers[HubHeader.originalRoutingKey] = .string(inbound.header(HubHeader.originalRoutingKey) ?? inbound.routingKey)
+        headers[HubHeader.routerVersion] = .string(routerVersion)
+        if let sender = context.sender ?? inbound.properties.userID { headers[HubHeader.sender] = .string(sender) }
+        headers[HubHeader.retryTier] = nil
+        headers[HubHeader.pendingRecipients] = nil
         if !failure.violations.isEmpty {
             headers["x-drehscheibe-violations"] = .array(failure.violations.prefix(20).map {
                 .table(["instanceLocation": .string($0.instanceLocation), "keyword": .string($0.keyword), "message": .string($0.message)])

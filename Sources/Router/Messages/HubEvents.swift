@@ -85,8 +85,8 @@ public struct HubEvents: Sendable {
         if let causation, UUID(uuidString: causation) != nil { envelope["causationid"] = .string(causation) }
         envelope["data"] = .object(data)
         var headers = FieldTable()
-        headers[RouterHeader.sender] = "hub"
-        headers[RouterHeader.routerVersion] = .string(routerVersion)
+        headers[HubHeader.sender] = "hub"
+        headers[HubHeader.routerVersion] = .string(routerVersion)
         headers["ce-subject"] = .string(subject)
         headers["ce-source"] = "urn:de:migration:hub"
         let properties = BasicProperties(

@@ -1,4 +1,5 @@
 import AMQP
+import CaseModel
 import Foundation
 
 /// Transient failures go through TTL queues (retry tiers) that dead-letter back to
@@ -30,17 +31,17 @@ public struct RetryPolicy: Sendable, Hashable {
         var properties = inbound.properties
         var headers = properties.headers ?? FieldTable()
         let formatter = ISO8601DateFormatter()
-        headers[RouterHeader.retryTier] = .string(tier)
-        headers[RouterHeader.attempts] = .int64(Int64(context.attempts + 1))
-        headers[RouterHeader.stage] = .string(failure.stage.rawValue)
-        headers[RouterHeader.reason] = .string(failure.reason)
-        headers[RouterHeader.errorDetail] = .string(failure.detail)
-        headers[RouterHeader.firstFailure] = .string(formatter.string(from: context.firstFailure ?? now))
-        headers[RouterHeader.lastFailure] = .string(formatter.string(from: now))
-        headers[RouterHeader.pendingRecipients] = pending.isEmpty ? nil : .string(pending.joined(separator: ","))
-        headers[RouterHeader.originalExchange] = .string(inbound.header(RouterHeader.originalExchange) ?? inbound.exchange)
-        headers[RouterHeader.originalRoutingKey] = .string(inbound.header(RouterHeader.originalRoutingKey) ?? inbound.routingKey)
-        if let sender = context.sender { headers[RouterHeader.sender] = .string(sender) }
+        headers[HubHeader.retryTier] = .string(tier)
+        headers[HubHeader.attempts] = .int64(Int64(context.attempts + 1))
+        headers[HubHeader.stage] = .string(failure.stage.rawValue)
+        headers[HubHeader.reason] = .string(failure.reason)
+        headers[HubHeader.errorDetail] = .string(failure.detail)
+        headers[HubHeader.firstFailure] = .string(formatter.string(from: context.firstFailure ?? now))
+        headers[HubHeader.lastFailure] = .string(formatter.string(from: now))
+        headers[HubHeader.pendingRecipients] = pending.isEmpty ? nil : .string(pending.joined(separator: ","))
+        headers[HubHeader.originalExchange] = .string(inbound.header(HubHeader.originalExchange) ?? inbound.exchange)
+        headers[HubHeader.originalRoutingKey] = .string(inbound.header(HubHeader.originalRoutingKey) ?? inbound.routingKey)
+        if let sender = context.sender { headers[HubHeader.sender] = .string(sender) }
         properties.headers = headers
         properties.userID = routerUser
         properties.deliveryMode = .persistent

@@ -28,29 +28,3 @@ public struct Inbound: Sendable {
 
     func header(_ name: String) -> String? { properties.headers?[name]?.stringValue }
 }
-
-/// Header names the router reads and writes (documented in Schemas/asyncapi.yaml).
-public enum RouterHeader {
-    public static let errorCode = "x-drehscheibe-error-code"
-    public static let errorDetail = "x-drehscheibe-error-detail"
-    public static let stage = "x-drehscheibe-stage"
-    public static let pointer = "x-drehscheibe-pointer"
-    public static let reason = "x-drehscheibe-reason"
-    public static let attempts = "x-drehscheibe-attempts"
-    public static let firstFailure = "x-drehscheibe-first-failure"
-    public static let lastFailure = "x-drehscheibe-last-failure"
-    public static let originalExchange = "x-drehscheibe-original-exchange"
-    public static let originalRoutingKey = "x-drehscheibe-original-routing-key"
-    public static let routerVersion = "x-drehscheibe-router-version"
-    /// The authenticated sender, carried when a trusted relay (the router's retries, the
-    /// replay tool) republishes a message under its own broker user.
-    public static let sender = "x-drehscheibe-sender"
-    public static let projection = "x-drehscheibe-projection"
-    /// Selects the retry queue on the case.retry headers exchange. Not `x-` prefixed: a
-    /// headers exchange ignores x- headers when matching.
-    public static let retryTier = "drehscheibe-retry-tier"
-    /// Recipients still owed a copy, on a retry after some copies were confirmed.
-    public static let pendingRecipients = "x-drehscheibe-pending-recipients"
-    public static let replayed = "x-drehscheibe-replayed"
-    public static let replayID = "x-drehscheibe-replay-id"
-}

@@ -44,10 +44,10 @@ public struct Pipeline: Sendable {
     /// What can be read from the AMQP metadata alone, before decoding the body.
     public func context(of inbound: Inbound) -> MessageContext {
         var context = MessageContext(messageID: inbound.properties.messageID, eventType: inbound.properties.type)
-        context.replayed = inbound.header(RouterHeader.replayed) == "true"
-        context.attempts = Int(inbound.properties.headers?[RouterHeader.attempts]?.int64Value ?? 0)
-        if let first = inbound.header(RouterHeader.firstFailure) { context.firstFailure = ISO8601DateFormatter().date(from: first) }
-        if let pending = inbound.header(RouterHeader.pendingRecipients), !pending.isEmpty {
+        context.replayed = inbound.header(HubHeader.replayed) == "true"
+        context.attempts = Int(inbound.properties.headers?[HubHeader.attempts]?.int64Value ?? 0)
+        if let first = inbound.header(HubHeader.firstFailure) { context.firstFailure = ISO8601DateFormatter().date(from: first) }
+        if let pending = inbound.header(HubHeader.pendingRecipients), !pending.isEmpty {
             context.pendingRecipients = Set(pending.split(separator: ",").map(String.init))
         }
         return context
@@ -132,8 +132,8 @@ public struct Pipeline: Sendable {
         }
         let sender: String
         if configuration.trustedRelays.contains(userID) {
-            guard let relayed = inbound.header(RouterHeader.sender), AgencyID.isValid(relayed) else {
-                return .unauthorized("auth.relay-without-sender", "A relayed message lacks the \(RouterHeader.sender) header.")
+            guard let relayed = inbound.header(HubHeader.sender), AgencyID.isValid(relayed) else {
+                return .unauthorized("auth.relay-without-sender", "A relayed message lacks the \(HubHeader.sender) header.")
             }
             sender = relayed
         } else {
@@ -245,10 +245,10 @@ public struct Pipeline: Sendable {
         let attributes = event.amqpAttributes
         var headers = FieldTable()
         for (key, value) in attributes.headers.sorted(by: { $0.key < $1.key }) { headers[key] = .string(value) }
-        headers[RouterHeader.sender] = .string(sender)
-        headers[RouterHeader.projection] = .string(projection)
-        headers[RouterHeader.routerVersion] = .string(configuration.routerVersion)
-        if context.replayed { headers[RouterHeader.replayed] = .string("true") }
+        headers[HubHeader.sender] = .string(sender)
+        headers[HubHeader.projection] = .string(projection)
+        headers[HubHeader.routerVersion] = .string(configuration.routerVersion)
+        if context.replayed { headers[HubHeader.replayed] = .string("true") }
         return BasicProperties(
             contentType: CaseEvent.contentType, headers: headers, deliveryMode: .persistent,
             correlationID: attributes.correlationID, messageID: event.id, timestamp: attributes.timestamp,

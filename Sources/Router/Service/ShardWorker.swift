@@ -217,7 +217,7 @@ struct ShardWorker: Sendable {
                     for: item.inbound, failure: failure, context: context, tier: tier, pending: pending, now: now,
                     routerUser: configuration.pipeline.brokerUser)
                 let outcome = await output.publish([OutgoingMessage(
-                    exchange: configuration.retryExchange, routingKey: item.inbound.header(RouterHeader.originalRoutingKey) ?? item.inbound.routingKey,
+                    exchange: configuration.retryExchange, routingKey: item.inbound.header(HubHeader.originalRoutingKey) ?? item.inbound.routingKey,
                     message: message, mandatory: true)])
                 if case .failure(let error) = outcome[0] {
                     logger.error("could not schedule a retry; the input will be redelivered", metadata: Self.metadata(context).merging(["router.error": "\(error)"]) { $1 })
@@ -232,7 +232,7 @@ struct ShardWorker: Sendable {
         }
         let pipeline = rules.pipeline
         var outputs = [OutgoingMessage(
-            exchange: configuration.deadExchange, routingKey: item.inbound.header(RouterHeader.originalRoutingKey) ?? item.inbound.routingKey,
+            exchange: configuration.deadExchange, routingKey: item.inbound.header(HubHeader.originalRoutingKey) ?? item.inbound.routingKey,
             message: DeadLetter.message(for: item.inbound, failure: failure, context: context, now: now, routerUser: configuration.pipeline.brokerUser),
             mandatory: true)]
         let hub = HubEvents(catalogue: pipeline.rules.catalogue, routerUser: configuration.pipeline.brokerUser)

@@ -1,31 +1,5 @@
+import CaseModel
 import Foundation
-
-/// Header names of a dead letter's failure context (Schemas/asyncapi.yaml, message
-/// `drehscheibe.dead-letter`) and of replays.
-public enum DeadLetterHeader {
-    public static let errorCode = "x-drehscheibe-error-code"
-    public static let errorDetail = "x-drehscheibe-error-detail"
-    public static let stage = "x-drehscheibe-stage"
-    public static let pointer = "x-drehscheibe-pointer"
-    public static let reason = "x-drehscheibe-reason"
-    public static let attempts = "x-drehscheibe-attempts"
-    public static let firstFailure = "x-drehscheibe-first-failure"
-    public static let lastFailure = "x-drehscheibe-last-failure"
-    public static let originalExchange = "x-drehscheibe-original-exchange"
-    public static let originalRoutingKey = "x-drehscheibe-original-routing-key"
-    public static let routerVersion = "x-drehscheibe-router-version"
-    /// The authenticated sender, carried when a trusted relay republishes under its own user.
-    public static let sender = "x-drehscheibe-sender"
-    /// Not `x-` prefixed, as the router writes it (`RouterHeader.retryTier`): a headers
-    /// exchange ignores x- headers when matching.
-    public static let retryTier = "drehscheibe-retry-tier"
-    public static let replayed = "x-drehscheibe-replayed"
-    public static let replayID = "x-drehscheibe-replay-id"
-    /// Set by RabbitMQ when it dead-letters a message itself.
-    public static let death = "x-death"
-    /// Added by quorum queues on redelivery; not part of a message's identity.
-    public static let deliveryCount = "x-delivery-count"
-}
 
 /// Why a message was dead-lettered, parsed from the `x-drehscheibe-*` headers, or from
 /// RabbitMQ's `x-death` when the broker dead-lettered it (error code `internal`).
@@ -70,20 +44,20 @@ public struct FailureContext: Sendable, Hashable {
 
     /// Reads the failure context from a dead letter's headers.
     public init(headers: [Header]) {
-        if let code = headers[DeadLetterHeader.errorCode]?.stringValue {
+        if let code = headers[HubHeader.errorCode]?.stringValue {
             self.init(
                 errorCode: code,
-                errorDetail: headers[DeadLetterHeader.errorDetail]?.stringValue,
-                stage: headers[DeadLetterHeader.stage]?.stringValue,
-                pointer: headers[DeadLetterHeader.pointer]?.stringValue,
-                reason: headers[DeadLetterHeader.reason]?.stringValue,
-                attempts: headers[DeadLetterHeader.attempts]?.int64Value.map { Int(clamping: $0) },
-                firstFailure: headers[DeadLetterHeader.firstFailure]?.stringValue.flatMap(Self.parseDate),
-                lastFailure: headers[DeadLetterHeader.lastFailure]?.stringValue.flatMap(Self.parseDate),
-                originalExchange: headers[DeadLetterHeader.originalExchange]?.stringValue,
-                originalRoutingKey: headers[DeadLetterHeader.originalRoutingKey]?.stringValue,
-                routerVersion: headers[DeadLetterHeader.routerVersion]?.stringValue)
-        } else if let death = headers[DeadLetterHeader.death]?.arrayValue?.first?.tableValue {
+                errorDetail: headers[HubHeader.errorDetail]?.stringValue,
+                stage: headers[HubHeader.stage]?.stringValue,
+                pointer: headers[HubHeader.pointer]?.stringValue,
+                reason: headers[HubHeader.reason]?.stringValue,
+                attempts: headers[HubHeader.attempts]?.int64Value.map { Int(clamping: $0) },
+                firstFailure: headers[HubHeader.firstFailure]?.stringValue.flatMap(Self.parseDate),
+                lastFailure: headers[HubHeader.lastFailure]?.stringValue.flatMap(Self.parseDate),
+                originalExchange: headers[HubHeader.originalExchange]?.stringValue,
+                originalRoutingKey: headers[HubHeader.originalRoutingKey]?.stringValue,
+                routerVersion: headers[HubHeader.routerVersion]?.stringValue)
+        } else if let death = headers[HubHeader.death]?.arrayValue?.first?.tableValue {
             // x-death lists the most recent dead-lettering first.
             let queue = death["queue"]?.stringValue ?? "?"
             let why = death["reason"]?.stringValue ?? "unknown"

@@ -1,7 +1,9 @@
 import Foundation
 
 /// A header value with its AMQP field type, so a stored dead letter can be republished with
-/// exactly the headers it arrived with. Mirrors `AMQP.FieldValue` without depending on AMQP.
+/// exactly the headers it arrived with. Mirrors `AMQP.FieldValue` on purpose rather than
+/// reusing it: the store links no C client, and this type's JSON form (below) is what is
+/// stored, so it must not change when the client's types do. Ops converts between the two.
 public indirect enum HeaderValue: Sendable, Hashable {
     case bool(Bool)
     case int8(Int8)

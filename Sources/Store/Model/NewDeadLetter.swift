@@ -37,12 +37,12 @@ public struct NewDeadLetter: Sendable {
         self.messageID = properties.messageID ?? envelope?["id"]?.stringValue
         self.eventType = properties.type ?? envelope?["type"]?.stringValue
         self.caseID = envelope?["subject"]?.stringValue
-        let relayed = headers[DeadLetterHeader.sender]?.stringValue
+        let relayed = headers[HubHeader.sender]?.stringValue
         let user = properties.userID.flatMap { $0.hasPrefix("drehscheibe-") ? nil : $0 }
         self.sourceAgency = relayed ?? user ?? envelope?["source"]?.stringValue.flatMap(Self.agency(fromSource:))
 
         var identity = properties
-        identity.headers = properties.headers?.filter { $0.name != DeadLetterHeader.deliveryCount }
+        identity.headers = properties.headers?.filter { $0.name != HubHeader.deliveryCount }
         var hasher = SHA256()
         hasher.update(data: Array(try identity.storedJSON().utf8))
         hasher.update(data: [0])
