@@ -119,7 +119,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CaseModelTests",
-            dependencies: ["CaseModel", .product(name: "Yams", package: "Yams")],
+            dependencies: ["CaseModel", "TestSupport", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -41,21 +41,3 @@ extension Consumer {
     }
 }
 
-struct TestTimeout: Error, CustomStringConvertible {
-    var what: String
-    var description: String { "timed out \(what)" }
-}
-
-/// Runs `body` with a deadline, so a broken feature fails the test instead of hanging it.
-func withDeadline<T: Sendable>(_ timeout: Duration = .seconds(60), _ what: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: timeout)
-            throw TestTimeout(what: what)
-        }
-        let result = try await group.next()!
-        group.cancelAll()
-        return result
-    }
-}

@@ -1,6 +1,7 @@
 import CaseModel
 import Foundation
 import Testing
+import TestSupport
 
 /// `drehscheibe validate` and `drehscheibe schemas list`, run as the built binary.
 @Suite("CLI: validate and schemas list")
@@ -26,11 +27,11 @@ struct CLITests {
     static let invalid = example("visa.application-submitted.v1/invalid-postal-code.json")
 
     func run(_ arguments: [String], environment: [String: String]? = nil, directory: String? = nil,
-             input: String? = nil) throws -> Subprocess.Result {
+             input: String? = nil) throws -> Command.Result {
         let binary = try #require(Self.binary, "drehscheibe binary not found next to the test runner; set DREHSCHEIBE_BINARY")
         var env = environment ?? ProcessInfo.processInfo.environment
         env[CaseSchemas.environmentVariable] = env[CaseSchemas.environmentVariable] ?? Contract.directory.path
-        return try Subprocess.run(binary, arguments, environment: env, directory: directory, input: input)
+        return try Command.run(binary, arguments, environment: env, directory: directory, input: input)
     }
 
     @Test("a valid message: exit 0")

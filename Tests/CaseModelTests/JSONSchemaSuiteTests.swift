@@ -1,6 +1,7 @@
 import CaseModel
 import Foundation
 import Testing
+import TestSupport
 
 /// Runs the official JSON-Schema-Test-Suite (draft 2020-12), fetched by
 /// scripts/fetch-json-schema-test-suite.sh into .state/ when missing.
@@ -20,7 +21,7 @@ struct JSONSchemaSuiteTests {
         let tests = suiteRoot.appendingPathComponent("tests/draft2020-12")
         if FileManager.default.fileExists(atPath: tests.path) { return }
         // posix_spawn, not Foundation's Process: its waitUntilExit was seen hanging in the test runner.
-        let result = try Subprocess.run("/bin/bash", [packageRoot.appendingPathComponent("scripts/fetch-json-schema-test-suite.sh").path])
+        let result = try Command.run("/bin/bash", [packageRoot.appendingPathComponent("scripts/fetch-json-schema-test-suite.sh").path])
         #expect(result.status == 0, "fetch-json-schema-test-suite.sh failed: \(result.errorOutput)")
     }
 

@@ -78,7 +78,7 @@ struct PipelineTests {
             #expect(!roles.contains("spouse"))
             #expect(roles.allSatisfy { ["applicant", "inviter", "guarantor"].contains($0) })
             #expect(!String(decoding: copy.message.body, as: UTF8.self).contains("azrNumber"))
-            #expect(copy.message.properties.headers?[RouterHeader.projection] == .string("security-consultation-73"))
+            #expect(copy.message.properties.headers?[HubHeader.projection] == .string("security-consultation-73"))
         }
     }
 
@@ -198,7 +198,7 @@ struct PipelineTests {
         let all = try run(inbound(envelope).0).0.get().copies.map(\.recipient)
         #expect(all.count >= 3)
         let (retry, _) = inbound(envelope) { properties in
-            properties.headers?[RouterHeader.pendingRecipients] = .string(all[1])
+            properties.headers?[HubHeader.pendingRecipients] = .string(all[1])
         }
         #expect(try run(retry).0.get().copies.map(\.recipient) == [all[1]])
     }

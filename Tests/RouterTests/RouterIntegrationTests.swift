@@ -19,8 +19,8 @@ struct RouterIntegrationTests {
         for agency in ["bka", "bfv", "bpol"] {
             let copy = try #require(try await harness.take(1, from: "inbox.\(agency)").first)
             #expect(copy.properties.messageID == envelope["id"]?.stringValue)
-            #expect(copy.header(RouterHeader.projection) == "security-consultation-73")
-            #expect(copy.header(RouterHeader.sender) == "bva")
+            #expect(copy.header(HubHeader.projection) == "security-consultation-73")
+            #expect(copy.header(HubHeader.sender) == "bva")
             #expect(copy.properties.userID == "drehscheibe-router")
             #expect(copy.json?["data"]?["persons"]?.arrayValue?.isEmpty == false)
         }
@@ -42,14 +42,14 @@ struct RouterIntegrationTests {
 
         let dead = try #require(try await harness.take(1, from: "dead.letters").first)
         #expect(dead.body == body)
-        #expect(dead.header(RouterHeader.errorCode) == "invalid")
-        #expect(dead.header(RouterHeader.stage) == "validate")
-        #expect(dead.header(RouterHeader.pointer)?.hasPrefix("/data") == true)
-        #expect(dead.header(RouterHeader.sender) == "bva")
-        #expect(dead.header(RouterHeader.originalExchange) == "case.ingress")
-        #expect(dead.header(RouterHeader.originalRoutingKey) == envelope["type"]?.stringValue)
+        #expect(dead.header(HubHeader.errorCode) == "invalid")
+        #expect(dead.header(HubHeader.stage) == "validate")
+        #expect(dead.header(HubHeader.pointer)?.hasPrefix("/data") == true)
+        #expect(dead.header(HubHeader.sender) == "bva")
+        #expect(dead.header(HubHeader.originalExchange) == "case.ingress")
+        #expect(dead.header(HubHeader.originalRoutingKey) == envelope["type"]?.stringValue)
         #expect(dead.properties.messageID == envelope["id"]?.stringValue)
-        #expect(dead.header(RouterHeader.firstFailure) != nil && dead.header(RouterHeader.reason) != nil)
+        #expect(dead.header(HubHeader.firstFailure) != nil && dead.header(HubHeader.reason) != nil)
 
         let receipt = try #require(try await harness.take(1, from: "inbox.bva").first)
         #expect(receipt.properties.type == "de.migration.message.rejected.v1")
@@ -87,8 +87,8 @@ struct RouterIntegrationTests {
         try await harness.publish(after, valid)
 
         let dead = try await harness.take(cases.count, from: "dead.letters")
-        #expect(Set(dead.compactMap { $0.header(RouterHeader.errorDetail) }) == Set(cases.map(\.0)))
-        #expect(dead.first { $0.header(RouterHeader.errorDetail) == "message.too-large" }?.header(RouterHeader.errorCode) == "too-large")
+        #expect(Set(dead.compactMap { $0.header(HubHeader.errorDetail) }) == Set(cases.map(\.0)))
+        #expect(dead.first { $0.header(HubHeader.errorDetail) == "message.too-large" }?.header(HubHeader.errorCode) == "too-large")
         let delivered = try await harness.take(1, from: "inbox.bva")
         #expect(delivered.first?.properties.messageID == valid["id"]?.stringValue)
         await av.close()
@@ -102,8 +102,8 @@ struct RouterIntegrationTests {
         let envelope = try fresh("visa.application-submitted.v1")  // source urn:de:migration:av:istanbul
         try await harness.publish(try await lagos.openChannel(), envelope) { $0.userID = "av.lagos" }
         let dead = try #require(try await harness.take(1, from: "dead.letters").first)
-        #expect(dead.header(RouterHeader.errorCode) == "unauthorized")
-        #expect(dead.header(RouterHeader.errorDetail) == "auth.source-mismatch")
+        #expect(dead.header(HubHeader.errorCode) == "unauthorized")
+        #expect(dead.header(HubHeader.errorDetail) == "auth.source-mismatch")
         let incident = try #require(try await harness.take(1, from: "inbox.bsi").first)
         #expect(incident.properties.type == "de.migration.security.incident-reported.v1")
         #expect(incident.json?["data"]?["kind"]?.stringValue == "forged-sender")
@@ -125,8 +125,8 @@ struct RouterIntegrationTests {
         envelope["source"] = "urn:de:migration:bpol"
         try await harness.publish(try await bpol.openChannel(), envelope)
         let dead = try #require(try await harness.take(1, from: "dead.letters").first)
-        #expect(dead.header(RouterHeader.errorCode) == "unroutable")
-        #expect(dead.header(RouterHeader.errorDetail) == "route.no-inbox")
+        #expect(dead.header(HubHeader.errorCode) == "unroutable")
+        #expect(dead.header(HubHeader.errorDetail) == "route.no-inbox")
         await bpol.close()
         try await harness.stop()
     }

@@ -14,27 +14,41 @@ public enum Command {
         public var errorOutput: String
     }
 
-    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> Result {
-        let directory = FileManager.default.temporaryDirectory
-        let outPath = directory.appendingPathComponent("cmd-\(UUID().uuidString).out").path
-        let errPath = directory.appendingPathComponent("cmd-\(UUID().uuidString).err").path
+    /// Runs `executable` with `arguments`; `directory` is its working directory (via
+    /// `env -C`: posix_spawn_file_actions_addchdir_np is not visible from Swift here) and
+    /// `input` its standard input.
+    public static func run(
+        _ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+        directory: String? = nil, input: String? = nil
+    ) throws -> Result {
+        let temporary = FileManager.default.temporaryDirectory
+        let outPath = temporary.appendingPathComponent("cmd-\(UUID().uuidString).out").path
+        let errPath = temporary.appendingPathComponent("cmd-\(UUID().uuidString).err").path
+        let inPath = temporary.appendingPathComponent("cmd-\(UUID().uuidString).in").path
         defer {
             unlink(outPath)
             unlink(errPath)
+            unlink(inPath)
         }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if let input {
+            _ = FileManager.default.createFile(atPath: inPath, contents: Data(input.utf8))
+            posix_spawn_file_actions_addopen(&actions, 0, inPath, O_RDONLY, 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
         posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
 
         let env = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
-        let argv = [executable] + arguments
+        let program = directory == nil ? executable : "/usr/bin/env"
+        let argv = directory.map { ["/usr/bin/env", "-C", $0, executable] + arguments } ?? [executable] + arguments
         var pid: pid_t = 0
         let status = withCStrings(argv) { argvPointers in
             withCStrings(env) { envPointers in
-                posix_spawn(&pid, executable, &actions, nil, argvPointers, envPointers)
+                posix_spawn(&pid, program, &actions, nil, argvPointers, envPointers)
             }
         }
         guard status == 0 else {

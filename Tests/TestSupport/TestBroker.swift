@@ -10,22 +10,9 @@ public enum TestBroker {
 
     public static let instance = ProcessInfo.processInfo.environment["DREHSCHEIBE_BROKER_INSTANCE"] ?? "test"
 
-    private static let started: Result<String, TestBrokerError> = {
-        if let url = ProcessInfo.processInfo.environment["DREHSCHEIBE_TEST_AMQP_URL"], !url.isEmpty {
-            return .success(url)
-        }
-        do {
-            let output = try run(["start"])
-            guard let url = output.split(separator: "\n").last.map(String.init), url.hasPrefix("amqp") else {
-                return .failure(TestBrokerError(message: "deploy/local/broker start printed no URL:\n\(output)"))
-            }
-            return .success(url)
-        } catch let error as TestBrokerError {
-            return .failure(error)
-        } catch {
-            return .failure(TestBrokerError(message: "\(error)"))
-        }
-    }()
+    static let script = ServerScript(path: "deploy/local/broker", instanceVariable: "DREHSCHEIBE_BROKER_INSTANCE", instance: instance)
+
+    private static let started = script.started(unless: "DREHSCHEIBE_TEST_AMQP_URL", scheme: "amqp")
 
     /// The admin URL on the `drehscheibe` vhost. Starts the node on first use.
     public static func url() throws -> String { try started.get() }
@@ -80,15 +67,7 @@ public enum TestBroker {
     }
 
     @discardableResult
-    static func run(_ arguments: [String]) throws -> String {
-        var environment = ProcessInfo.processInfo.environment
-        environment["DREHSCHEIBE_BROKER_INSTANCE"] = instance
-        let result = try Command.run(packageRoot.appendingPathComponent("deploy/local/broker").path, arguments, environment: environment)
-        guard result.status == 0 else {
-            throw TestBrokerError(message: "deploy/local/broker \(arguments.joined(separator: " ")) exited \(result.status): \(result.errorOutput)")
-        }
-        return result.output
-    }
+    static func run(_ arguments: [String]) throws -> String { try script.run(arguments) }
 }
 
 public struct TestBrokerError: Error, CustomStringConvertible {

@@ -6,22 +6,9 @@ import Foundation
 public enum TestPostgres {
     public static let instance = ProcessInfo.processInfo.environment["DREHSCHEIBE_POSTGRES_INSTANCE"] ?? "test"
 
-    private static let started: Result<String, TestBrokerError> = {
-        if let url = ProcessInfo.processInfo.environment["DREHSCHEIBE_TEST_POSTGRES_URL"], !url.isEmpty {
-            return .success(url)
-        }
-        do {
-            let output = try run(["start"])
-            guard let url = output.split(separator: "\n").last.map(String.init), url.hasPrefix("postgres://") else {
-                return .failure(TestBrokerError(message: "deploy/ops/postgres start printed no URL:\n\(output)"))
-            }
-            return .success(url)
-        } catch let error as TestBrokerError {
-            return .failure(error)
-        } catch {
-            return .failure(TestBrokerError(message: "\(error)"))
-        }
-    }()
+    static let script = ServerScript(path: "deploy/ops/postgres", instanceVariable: "DREHSCHEIBE_POSTGRES_INSTANCE", instance: instance)
+
+    private static let started = script.started(unless: "DREHSCHEIBE_TEST_POSTGRES_URL", scheme: "postgres://")
 
     /// The application user's URL (`postgres://drehscheibe:…@127.0.0.1:5695/drehscheibe`).
     /// Starts the server on first use.
@@ -42,14 +29,5 @@ public enum TestPostgres {
     }
 
     @discardableResult
-    static func run(_ arguments: [String]) throws -> String {
-        var environment = ProcessInfo.processInfo.environment
-        environment["DREHSCHEIBE_POSTGRES_INSTANCE"] = instance
-        let script = TestBroker.packageRoot.appendingPathComponent("deploy/ops/postgres").path
-        let result = try Command.run(script, arguments, environment: environment)
-        guard result.status == 0 else {
-            throw TestBrokerError(message: "deploy/ops/postgres \(arguments.first ?? "") exited \(result.status): \(result.errorOutput)")
-        }
-        return result.output
-    }
+    static func run(_ arguments: [String]) throws -> String { try script.run(arguments) }
 }
