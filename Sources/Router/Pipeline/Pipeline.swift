@@ -164,7 +164,8 @@ public struct Pipeline: Sendable {
         }
         // transform: upcast older versions to the current one
         var event = admitted.event
-        if admitted.type.version != entry.currentVersion {
+        let upcast = admitted.type.version != entry.currentVersion
+        if upcast {
             do {
                 event = try rules.upcaster.upcast(event)
             } catch {
@@ -215,27 +216,25 @@ public struct Pipeline: Sendable {
 
         // project
         // A copy the rules leave whole carries the sender's own bytes (nothing re-encoded, and
-        // the hub's cost does not grow with the body); each other projection is serialised
-        // once, however many recipients share it.
+        // the hub's cost does not grow with the body); each other projection's message is
+        // built once, however many recipients share it.
         let targets = context.pendingRecipients.map { pending in recipients.filter(pending.contains) } ?? recipients
-        let upcast = admitted.type.version != entry.currentVersion
-        var bodies: [String: [UInt8]] = [:]
+        // Keyed by the projection, nil for a whole copy: a rules file may name a projection
+        // like its default ("full") without the two sharing a body.
+        var messages: [String?: Message] = [:]
         var copies: [Copy] = []
         for recipient in targets {
             let projection = rules.projections.projection(for: recipient, type: currentType.name)
             let name = projection?.name ?? rules.projections.defaultName
-            let body: [UInt8]
-            if let known = bodies[name] {
-                body = known
-            } else if projection == nil && !upcast {
-                body = admitted.body
+            let message: Message
+            if let known = messages[projection?.name] {
+                message = known
             } else {
-                body = rules.projections.apply(projection, to: envelopeValue).serialized()
+                let body = projection == nil && !upcast ? admitted.body : rules.projections.apply(projection, to: envelopeValue).serialized()
+                message = Message(body: body, properties: outputProperties(event, type: currentType, sender: sender, projection: name, context: context))
+                messages[projection?.name] = message
             }
-            bodies[name] = body
-            copies.append(Copy(
-                recipient: recipient, projection: name, type: currentType.full,
-                message: Message(body: body, properties: outputProperties(event, type: currentType, sender: sender, projection: name, context: context))))
+            copies.append(Copy(recipient: recipient, projection: name, type: currentType.full, message: message))
         }
         context.eventType = currentType.full
         return .success(Routed(copies: copies, context: context, recipients: recipients))
