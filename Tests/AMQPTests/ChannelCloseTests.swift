@@ -28,6 +28,8 @@ struct ChannelCloseTests {
         }
         let deadline = ContinuousClock.now + .seconds(10)
         while !held.load(ordering: .acquiring) && ContinuousClock.now < deadline { await Task.yield() }
+        let holding = held.load(ordering: .acquiring)
+        try #require(holding, "the I/O thread did not take the holding job")
         let cancel = Task { try await consumer.cancel() }
         try await waitFor(jobs: 1, on: loop)
         let closed = Atomic<Bool>(false)
