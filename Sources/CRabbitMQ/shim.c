@@ -1,3 +1,6 @@
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <string.h>
 #include "CRabbitMQ.h"
 
 amqp_rpc_reply_t drs_login_plain(amqp_connection_state_t state, const char *vhost,
@@ -16,4 +19,11 @@ amqp_rpc_reply_t drs_login_external(amqp_connection_state_t state, const char *v
     return amqp_login_with_properties(state, vhost, channel_max, frame_max, heartbeat,
                                       client_properties, AMQP_SASL_METHOD_EXTERNAL,
                                       identity);
+}
+
+void drs_set_thread_name(const char *name) {
+    char truncated[16];
+    strncpy(truncated, name, sizeof(truncated) - 1);
+    truncated[sizeof(truncated) - 1] = '\0';
+    (void)pthread_setname_np(pthread_self(), truncated);
 }

@@ -84,9 +84,12 @@ final class ConnectionLoop: @unchecked Sendable {
     static func start(configuration: ConnectionConfiguration, logger: Logger) async throws -> ConnectionLoop {
         let loop = ConnectionLoop(configuration: configuration, logger: logger)
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let thread = Thread { loop.run(started: continuation) }
-            thread.name = "amqp-io"
-            thread.start()
+            do {
+                try IOThread.start(name: "amqp-io") { loop.run(started: continuation) }
+            } catch {
+                loop.closeWakePipe()
+                continuation.resume(throwing: error)
+            }
         }
         return loop
     }
@@ -767,10 +770,14 @@ final class ConnectionLoop: @unchecked Sendable {
         }
         for job in leftover { job(self) }  // they see `.closed` and fail their callers
         for subscriber in subscribers { subscriber.finish() }
-        close(wakeRead)
-        close(wakeWrite)
+        closeWakePipe()
         for waiter in shutdownWaiters { waiter.resume() }
         shutdownWaiters.removeAll()
+    }
+
+    func closeWakePipe() {
+        close(wakeRead)
+        close(wakeWrite)
     }
 
     func emit(_ event: ConnectionEvent) {

@@ -21,4 +21,8 @@ amqp_rpc_reply_t drs_login_external(amqp_connection_state_t state, const char *v
                                     const amqp_table_t *client_properties,
                                     const char *identity);
 
+/// Names the calling thread (`pthread_setname_np`, at most 15 bytes), so a stack dump shows
+/// which threads are the client's I/O loops. Glibc's module does not export it to Swift.
+void drs_set_thread_name(const char *name);
+
 #endif

@@ -1,0 +1,40 @@
+import CRabbitMQ
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Starts a detached POSIX thread for a connection's I/O loop.
+///
+/// Why not Foundation's `Thread`: its `start()` ignores a failing `pthread_create`, so a
+/// process out of threads (a cgroup's pids limit, `RLIMIT_NPROC`, address space) would leave
+/// the caller waiting for a loop that never runs. Here the failure becomes an error.
+enum IOThread {
+    /// Runs `body` on a new detached thread named `name` (the first 15 bytes; the name shows in stack dumps).
+    static func start(name: String, _ body: @escaping @Sendable () -> Void) throws(AMQPError) {
+        let box = Unmanaged.passRetained(Body(name: name, run: body))
+        var thread = pthread_t()
+        let status = pthread_create(&thread, nil, { argument in
+            let body = Unmanaged<Body>.fromOpaque(argument!).takeRetainedValue()
+            drs_set_thread_name(body.name)
+            body.run()
+            return nil
+        }, box.toOpaque())
+        guard status == 0 else {
+            box.release()
+            throw AMQPError(
+                .library, context: "cannot start the connection's I/O thread: pthread_create failed (\(String(cString: strerror(status))))")
+        }
+        pthread_detach(thread)
+    }
+
+    private final class Body: Sendable {
+        let name: String
+        let run: @Sendable () -> Void
+        init(name: String, run: @escaping @Sendable () -> Void) {
+            self.name = name
+            self.run = run
+        }
+    }
+}
