@@ -40,6 +40,9 @@ public struct AMQPError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let staleDelivery = Code("amqp.stale-delivery")
         /// The publish waited longer than allowed, e.g. while the broker blocked the connection.
         public static let timeout = Code("amqp.timeout")
+        /// The broker blocks publishing on the connection (a resource alarm) and the call does
+        /// not wait: nothing was sent.
+        public static let blocked = Code("amqp.blocked")
         /// A protocol violation or an unexpected frame.
         public static let protocolError = Code("amqp.protocol-error")
         /// Any other librabbitmq status.

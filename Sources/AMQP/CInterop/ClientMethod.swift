@@ -20,6 +20,9 @@ enum ClientMethod: Sendable {
     case basicCancel(consumerTag: String)
     case basicGet(queue: String, noAck: Bool)
     case confirmSelect
+    case txSelect
+    case txCommit
+    case txRollback
     case connectionCloseOK
 
     var id: UInt32 {
@@ -42,6 +45,9 @@ enum ClientMethod: Sendable {
         case .basicCancel: Method.basicCancel
         case .basicGet: Method.basicGet
         case .confirmSelect: Method.confirmSelect
+        case .txSelect: Method.txSelect
+        case .txCommit: Method.txCommit
+        case .txRollback: Method.txRollback
         case .connectionCloseOK: Method.connectionCloseOK
         }
     }
@@ -65,6 +71,9 @@ enum ClientMethod: Sendable {
         case .basicCancel: [Method.basicCancelOK]
         case .basicGet: [Method.basicGetOK, Method.basicGetEmpty]
         case .confirmSelect: [Method.confirmSelectOK]
+        case .txSelect: [Method.txSelectOK]
+        case .txCommit: [Method.txCommitOK]
+        case .txRollback: [Method.txRollbackOK]
         case .channelCloseOK, .channelFlowOK, .connectionCloseOK: []
         }
     }
@@ -130,6 +139,12 @@ enum ClientMethod: Sendable {
             return write(amqp_basic_get_t(ticket: 0, queue: s(queue), no_ack: b(noAck)))
         case .confirmSelect:
             return write(amqp_confirm_select_t(nowait: 0))
+        case .txSelect:
+            return write(amqp_tx_select_t(dummy: 0))
+        case .txCommit:
+            return write(amqp_tx_commit_t(dummy: 0))
+        case .txRollback:
+            return write(amqp_tx_rollback_t(dummy: 0))
         }
     }
 }

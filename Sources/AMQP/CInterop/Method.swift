@@ -46,6 +46,12 @@ enum Method {
     static let basicNack: UInt32 = 0x003C_0078
     static let confirmSelect: UInt32 = 0x0055_000A
     static let confirmSelectOK: UInt32 = 0x0055_000B
+    static let txSelect: UInt32 = 0x005A_000A
+    static let txSelectOK: UInt32 = 0x005A_000B
+    static let txCommit: UInt32 = 0x005A_0014
+    static let txCommitOK: UInt32 = 0x005A_0015
+    static let txRollback: UInt32 = 0x005A_001E
+    static let txRollbackOK: UInt32 = 0x005A_001F
 
     /// A dotted name such as `queue.declare` for errors and logs.
     static func name(_ id: UInt32) -> String {
@@ -63,6 +69,8 @@ enum Method {
             basicReturn: "return", basicDeliver: "deliver", basicGet: "get", basicGetOK: "get-ok",
             basicGetEmpty: "get-empty", basicAck: "ack", basicReject: "reject", basicNack: "nack",
             confirmSelect: "select", confirmSelectOK: "select-ok", 0x003C_0028: "publish",
+            txSelect: "select", txSelectOK: "select-ok", txCommit: "commit", txCommitOK: "commit-ok",
+            txRollback: "rollback", txRollbackOK: "rollback-ok",
         ]
         let className = classes[id >> 16] ?? "class\(id >> 16)"
         return "\(className).\(names[id] ?? "method\(id & 0xFFFF)")"

@@ -18,6 +18,10 @@ final class ChannelRuntime {
     /// Incremented on every (re)open; deliveries remember theirs so stale acks are caught.
     var epoch: UInt64 = 1
     let publisherConfirms: Bool
+    /// In tx mode (tx.select): publishes and acks take effect on tx.commit.
+    var transactional = false
+    /// basic.return of the open transaction (RabbitMQ sends them on commit, before commit-ok).
+    var returnedInTransaction: [ReturnedMessage] = []
     var prefetch: (count: UInt16, global: Bool)?
     /// Only the head is in flight: AMQP allows one synchronous method per channel at a time.
     var rpcs: [PendingRPC] = []

@@ -209,6 +209,8 @@ extension ConnectionLoop {
         do {
             _ = try blockingRPC(.channelOpen, on: channel.id)
             if channel.publisherConfirms { _ = try blockingRPC(.confirmSelect, on: channel.id) }
+            channel.returnedInTransaction.removeAll()
+            if channel.transactional { _ = try blockingRPC(.txSelect, on: channel.id) }
             if let prefetch = channel.prefetch {
                 _ = try blockingRPC(.basicQos(prefetchCount: prefetch.count, global: prefetch.global), on: channel.id)
             }

@@ -413,7 +413,9 @@ final class ConnectionLoop: @unchecked Sendable {
             let returned = ReturnedMessage(
                 replyCode: replyCode, replyText: replyText, exchange: exchange, routingKey: routingKey,
                 message: completed.message)
-            if !channel.confirms.markReturned(returned) {
+            if channel.transactional {
+                channel.returnedInTransaction.append(returned)
+            } else if !channel.confirms.markReturned(returned) {
                 logger.warning("returned message matched no pending publish", metadata: [
                     "amqp.channel": "\(channel.id)", "amqp.reply": "\(replyCode) \(replyText)",
                 ])
