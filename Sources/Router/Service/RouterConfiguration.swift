@@ -8,6 +8,7 @@ public struct RouterConfiguration: Sendable {
     /// The shard queues to consume. Every instance consumes all shards; single active consumer
     /// on each shard queue makes one instance active per shard, so a case stays in order.
     public var queues: [String]
+    /// Unacknowledged inputs per shard; also the largest batch committed in one transaction.
     public var prefetch: UInt16
     public var deliverExchange: String
     public var deadExchange: String
@@ -15,14 +16,12 @@ public struct RouterConfiguration: Sendable {
     public var retry: RetryPolicy
     public var pipeline: PipelineConfiguration
     public var schemasDirectory: URL
-    /// Completed messages committed to the ledger together.
-    public var ledgerBatchSize: Int
 
     public init(
         connection: ConnectionConfiguration, queues: [String] = Self.defaultShards, prefetch: UInt16 = 256,
         deliverExchange: String = "case.deliver", deadExchange: String = "case.dead", retryExchange: String = "case.retry",
         retry: RetryPolicy = RetryPolicy(), pipeline: PipelineConfiguration = PipelineConfiguration(),
-        schemasDirectory: URL, ledgerBatchSize: Int = 256
+        schemasDirectory: URL
     ) {
         self.connection = connection
         self.queues = queues
@@ -33,7 +32,6 @@ public struct RouterConfiguration: Sendable {
         self.retry = retry
         self.pipeline = pipeline
         self.schemasDirectory = schemasDirectory
-        self.ledgerBatchSize = ledgerBatchSize
     }
 
     /// The shard queues of deploy/rabbitmq/definitions.json.

@@ -6,8 +6,8 @@ import Store
 import UnixSignals
 
 /// The router as a swift-service-lifecycle `Service`: one worker per shard queue on one AMQP
-/// connection. SIGTERM (graceful shutdown) stops consuming, lets in-flight messages finish
-/// (copies confirmed, ledger committed, inputs acknowledged), then closes the connection.
+/// connection. SIGTERM (graceful shutdown) stops consuming, lets the messages that arrived
+/// finish (copies and acknowledgements committed, ledger written), then closes the connection.
 /// SIGHUP reloads the rules; a broken rules file is refused and the old rules stay.
 public struct RouterService: Service {
     public let configuration: RouterConfiguration

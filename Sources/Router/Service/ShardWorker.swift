@@ -6,12 +6,21 @@ import ServiceLifecycle
 import Store
 import Synchronization
 
-/// Routes the messages of one shard queue: reads them in order, hands every copy to the
-/// broker in that order (so a case's events reach each inbox in order), and acknowledges an
-/// input only after every output it caused (copies, dead letter, receipt, retry) was
-/// confirmed and the ledger committed its record. A crash at any point leaves the input
-/// unacknowledged, so the broker redelivers it: at least once, and the ledger plus the
-/// recipients' dedupe by message id keep it to once.
+/// Routes the messages of one shard queue, exactly once against crashes of the router.
+///
+/// Each batch of arrivals is decided by the pure stages, and then everything it causes (the
+/// recipients' copies, dead letters, receipts, BSI incidents, retries) is published and the
+/// inputs are acknowledged in one AMQP transaction on the channel they came from
+/// (``AMQP/Channel/commit(publishing:acknowledging:)``). A router killed before the commit
+/// leaves nothing behind: the broker discards the uncommitted copies and redelivers the
+/// inputs, which are routed again. After the commit there is nothing to redo. So no copy
+/// reaches an inbox twice — which publisher confirms cannot give: a confirmed copy whose input
+/// was not yet acknowledged is published again after a crash (the design before this one).
+///
+/// Batches are committed one after the other, in arrival order, so a case's events reach each
+/// inbox in order. The ledger records the decisions after the commit; a crash between the two
+/// loses those records (never a message): the ledger is the dedupe for senders that resend,
+/// and such a resend right then would be delivered again.
 struct ShardWorker: Sendable {
     let queue: String
     let connection: Connection
@@ -22,22 +31,47 @@ struct ShardWorker: Sendable {
     let logger: Logger
     let metrics = RouterMetrics()
 
+    /// One input and what the stages decided about it.
+    struct Item: Sendable {
+        enum Kind: Sendable {
+            case routed(Pipeline.Routed)
+            /// Already delivered earlier (dedupe).
+            case duplicate
+            /// Refused by a stage: dead-letter it (or retry it, when transient).
+            case failed(RouterFailure)
+        }
+
+        var delivery: Delivery
+        var inbound: Inbound
+        var context: MessageContext
+        var kind: Kind
+    }
+
+    /// An item with the messages its transaction publishes and what to record once committed.
+    struct Planned: Sendable {
+        var item: Item
+        var outputs: [OutgoingMessage]
+        var record: RoutingRecord?
+        /// The metric outcome: delivered, duplicate, retried, dead-lettered.
+        var outcome: String
+        var stage: String
+        var failure: RouterFailure?
+        var context: MessageContext
+    }
+
     func run() async throws {
         var shardLogger = logger
         shardLogger[metadataKey: "router.queue"] = .string(queue)
         let logger = shardLogger
-        let input = try await connection.openChannel(publisherConfirms: false)
-        try await input.setPrefetch(configuration.prefetch)
-        let output = OutputChannel(connection: connection)
-        let consumer = try await input.consume(queue: queue)
+        let channel = try await connection.openChannel(publisherConfirms: false)
+        try await channel.selectTransactions()
+        try await channel.setPrefetch(configuration.prefetch)
+        let consumer = try await channel.consume(queue: queue)
         logger.info("consuming")
-        let inFlight = InFlight()
         let arrived = ArrivalBuffer()
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await complete(inFlight, output: output, logger: logger) }
             // The reader only moves deliveries into the buffer, so whatever arrived while the
-            // last batch was being started is started together: one ledger lookup per batch
-            // instead of one per message.
+            // last batch was committed is decided and committed together.
             group.addTask {
                 do {
                     for try await delivery in consumer { arrived.append(delivery) }
@@ -48,34 +82,76 @@ struct ShardWorker: Sendable {
             }
             try await withGracefulShutdownHandler {
                 while let batch = try await arrived.next(limit: Int(configuration.prefetch)) {
-                    for item in await start(batch, output: output, logger: logger) { inFlight.append(item) }
+                    try await route(batch, on: channel, logger: logger)
                 }
             } onGracefulShutdown: {
-                // Stop taking new messages; what is in flight completes before we return.
+                // Stop taking new messages; what arrived is committed before we return.
                 Task { try? await consumer.cancel() }
             }
-            inFlight.finish()
             try await group.waitForAll()
         }
-        try? await input.close()
-        await output.close()
+        try? await channel.close()
         logger.info("drained")
     }
 
-    /// Runs the pure stages, one dedupe lookup for the whole batch, and hands the copies to the
-    /// broker in arrival order.
-    private func start(_ deliveries: [Delivery], output: OutputChannel, logger: Logger) async -> [InFlight.Item] {
+    /// Decides, commits, then records one batch.
+    private func route(_ deliveries: [Delivery], on channel: Channel, logger: Logger) async throws {
+        let now = Date()
+        let planned = await decide(deliveries, logger: logger).map { plan($0, now: now) }
+        let (committed, returned) = try await commit(planned, on: channel, logger: logger)
+        var records: [RoutingRecord] = []
+        var unroutable: [Planned] = []
+        let returnedByID = Dictionary(grouping: returned) { $0.message.properties.messageID ?? "" }
+        for entry in committed {
+            if case .routed(let routed) = entry.item.kind, let back = returnedByID[entry.context.messageID ?? ""], !back.isEmpty {
+                // RabbitMQ returns unroutable copies on commit, after the input was acknowledged
+                // with it: the dead letter follows in a transaction of its own.
+                let recipients = Set(back.map(\.routingKey))
+                let failure = RouterFailure.unroutable("route.no-inbox", "No inbox exists for \(recipients.sorted().joined(separator: ", ")).")
+                var item = entry.item
+                item.context = routed.context
+                unroutable.append(plan(failed: item, failure, pending: routed.copies.map(\.recipient).filter(recipients.contains), now: now))
+                continue
+            }
+            finish(entry, logger: logger)
+            if let record = entry.record { records.append(record) }
+        }
+        if !unroutable.isEmpty {
+            do {
+                _ = try await channel.commit(publishing: unroutable.flatMap(\.outputs), acknowledging: [])
+                for entry in unroutable {
+                    finish(entry, logger: logger)
+                    if let record = entry.record { records.append(record) }
+                }
+            } catch {
+                for entry in unroutable {
+                    logger.error("could not dead-letter an unroutable copy", metadata: Self.metadata(entry.context).merging(["router.error": "\(error)"]) { $1 })
+                }
+            }
+        }
+        guard !records.isEmpty else { return }
+        do {
+            try await ledger.record(records)
+        } catch {
+            // The messages are delivered and acknowledged; only the record is missing.
+            logger.error("the ledger could not record routed messages", metadata: ["router.error": "\(error)", "router.records": "\(records.count)"])
+        }
+        for record in records { if case .delivered = record.outcome { recent.insert(record.messageID) } }
+    }
+
+    /// Runs the pure stages and one dedupe lookup for the whole batch.
+    private func decide(_ deliveries: [Delivery], logger: Logger) async -> [Item] {
         let pipeline = rules.pipeline
-        var items: [InFlight.Item?] = Array(repeating: nil, count: deliveries.count)
+        var items: [Item?] = Array(repeating: nil, count: deliveries.count)
         var admitted: [(index: Int, inbound: Inbound, context: MessageContext, value: Pipeline.Admitted)] = []
         for (index, delivery) in deliveries.enumerated() {
             let inbound = Inbound(delivery)
             let (result, context) = pipeline.admit(inbound)
             switch result {
             case .failure(let failure):
-                items[index] = InFlight.Item(delivery: delivery, inbound: inbound, context: context, kind: .failed(failure))
+                items[index] = Item(delivery: delivery, inbound: inbound, context: context, kind: .failed(failure))
             case .success(let value) where recent.contains(value.event.id):
-                items[index] = InFlight.Item(delivery: delivery, inbound: inbound, context: context, kind: .duplicate)
+                items[index] = Item(delivery: delivery, inbound: inbound, context: context, kind: .duplicate)
             case .success(let value):
                 admitted.append((index, inbound, context, value))
             }
@@ -90,124 +166,51 @@ struct ShardWorker: Sendable {
                 ledgerFailed = true
             }
         }
-        var copies: [OutgoingMessage] = []
-        var routedEntries: [(index: Int, inbound: Inbound, routed: Pipeline.Routed, range: Range<Int>)] = []
+        // A message id twice in one batch (a sender that resent quickly) is delivered once.
+        var inBatch: Set<String> = []
         for entry in admitted {
             let delivery = deliveries[entry.index]
             if ledgerFailed {
                 let failure = RouterFailure(code: "internal", detail: "ledger.unavailable", stage: .dedupe, reason: "The routing ledger could not be read.", retryable: true)
-                items[entry.index] = InFlight.Item(delivery: delivery, inbound: entry.inbound, context: entry.context, kind: .failed(failure))
+                items[entry.index] = Item(delivery: delivery, inbound: entry.inbound, context: entry.context, kind: .failed(failure))
                 continue
             }
-            if routedAlready.contains(entry.value.event.id) {
-                items[entry.index] = InFlight.Item(delivery: delivery, inbound: entry.inbound, context: entry.context, kind: .duplicate)
+            if routedAlready.contains(entry.value.event.id) || !inBatch.insert(entry.value.event.id).inserted {
+                items[entry.index] = Item(delivery: delivery, inbound: entry.inbound, context: entry.context, kind: .duplicate)
                 continue
             }
             switch pipeline.route(entry.value) {
             case .failure(let failure):
-                items[entry.index] = InFlight.Item(delivery: delivery, inbound: entry.inbound, context: entry.context, kind: .failed(failure))
+                items[entry.index] = Item(delivery: delivery, inbound: entry.inbound, context: entry.context, kind: .failed(failure))
             case .success(let routed):
-                let range = copies.count..<(copies.count + routed.copies.count)
-                copies.append(contentsOf: routed.copies.map {
-                    OutgoingMessage(exchange: configuration.deliverExchange, routingKey: $0.recipient, message: $0.message, mandatory: true)
-                })
-                routedEntries.append((entry.index, entry.inbound, routed, range))
-            }
-        }
-        // One hand-over to the I/O thread for the whole batch, in arrival order.
-        if !routedEntries.isEmpty {
-            let receipt = await output.send(copies)
-            for (index, inbound, routed, range) in routedEntries {
-                items[index] = InFlight.Item(
-                    delivery: deliveries[index], inbound: inbound, context: routed.context, kind: .delivering(routed, receipt, range: range))
+                items[entry.index] = Item(delivery: delivery, inbound: entry.inbound, context: routed.context, kind: .routed(routed))
             }
         }
         return items.compactMap { $0 }
     }
 
-    /// Finishes items in arrival order: failures become dead letters or retries, the ledger
-    /// records the batch, then the inputs are acknowledged.
-    private func complete(_ inFlight: InFlight, output: OutputChannel, logger: Logger) async throws {
-        while let batch = await inFlight.next(limit: configuration.ledgerBatchSize) {
-            var records: [RoutingRecord] = []
-            var acknowledge: [(InFlight.Item, String)] = []
-            for item in batch {
-                let now = Date()
-                switch item.kind {
-                case .duplicate:
-                    acknowledge.append((item, "duplicate"))
-                    logger.debug("duplicate ignored", metadata: Self.metadata(item.context))
-                case .delivering(let routed, let receipt, let range):
-                    let outcomes = await receipt.outcomes(in: range)
-                    let failures = zip(routed.copies, outcomes).compactMap { copy, outcome -> (Pipeline.Copy, AMQPError)? in
-                        if case .failure(let error) = outcome { return (copy, error) }
-                        return nil
-                    }
-                    if failures.isEmpty {
-                        records.append(record(item, now: now, outcome: .delivered(routed.copies.map {
-                            RoutingRecord.Delivery(recipient: $0.recipient, projection: $0.projection, type: $0.type)
-                        })))
-                        acknowledge.append((item, "delivered"))
-                        metrics.copies(routed.copies.count, type: routed.copies.first?.type ?? "unknown")
-                        continue
-                    }
-                    if failures.contains(where: { [.connectionLost, .notConnected].contains($0.1.code) }) {
-                        // The input came over the same connection: the broker redelivers it.
-                        logger.warning("connection lost during delivery; the input will be redelivered", metadata: Self.metadata(item.context))
-                        continue
-                    }
-                    if failures.contains(where: { $0.1.code == .channelClosedByServer || $0.1.code == .channelClosed }) {
-                        await output.reopen()
-                    }
-                    let returned = failures.filter { $0.1.code == .messageReturned }.map(\.0.recipient)
-                    let failure: RouterFailure
-                    if !returned.isEmpty {
-                        failure = .unroutable("route.no-inbox", "No inbox exists for \(returned.joined(separator: ", ")).")
-                    } else {
-                        failure = RouterFailure(
-                            code: "delivery-failed", detail: failures[0].1.code.rawValue, stage: .deliver,
-                            reason: "The broker did not take the copy for \(failures.map(\.0.recipient).joined(separator: ", ")): \(failures[0].1.context ?? failures[0].1.code.rawValue)",
-                            retryable: true)
-                    }
-                    let pending = failures.map(\.0.recipient)
-                    if let outcome = await fail(item, failure, pending: pending, output: output, now: now, logger: logger) {
-                        records.append(outcome)
-                        acknowledge.append((item, "dead-lettered"))
-                    } else if failure.retryable {
-                        acknowledge.append((item, "retried"))
-                    }
-                case .failed(let failure):
-                    if let outcome = await fail(item, failure, pending: item.context.pendingRecipients.map(Array.init) ?? [], output: output, now: now, logger: logger) {
-                        records.append(outcome)
-                        acknowledge.append((item, "dead-lettered"))
-                    } else if failure.retryable {
-                        acknowledge.append((item, "retried"))
-                    }
-                }
+    /// What an item's transaction publishes.
+    private func plan(_ item: Item, now: Date) -> Planned {
+        switch item.kind {
+        case .duplicate:
+            return Planned(item: item, outputs: [], record: nil, outcome: "duplicate", stage: Stage.dedupe.rawValue, context: item.context)
+        case .routed(let routed):
+            let outputs = routed.copies.map {
+                OutgoingMessage(exchange: configuration.deliverExchange, routingKey: $0.recipient, message: $0.message, mandatory: true)
             }
-            if !records.isEmpty {
-                // A ledger that cannot commit must not be acknowledged past: stop, the broker redelivers.
-                try await ledger.record(records)
-                for record in records { if case .delivered = record.outcome { recent.insert(record.messageID) } }
-            }
-            for (item, outcome) in acknowledge {
-                do { try item.delivery.ack() } catch {
-                    logger.debug("acknowledgement refused; the broker redelivers", metadata: ["router.error": "\(error)"])
-                }
-                let stage: String
-                if case .failed(let failure) = item.kind { stage = failure.stage.rawValue } else { stage = Stage.deliver.rawValue }
-                metrics.message(outcome: outcome, stage: stage, type: item.context.eventType)
-                metrics.latency(seconds: Date().timeIntervalSince(item.inbound.receivedAt), outcome: outcome)
-            }
+            let record = record(item, now: now, outcome: .delivered(routed.copies.map {
+                RoutingRecord.Delivery(recipient: $0.recipient, projection: $0.projection, type: $0.type)
+            }))
+            return Planned(item: item, outputs: outputs, record: record, outcome: "delivered", stage: Stage.deliver.rawValue, context: routed.context)
+        case .failed(let failure):
+            return plan(failed: item, failure, pending: item.context.pendingRecipients.map(Array.init) ?? [], now: now)
         }
     }
 
-    /// Retries a transient failure through the tiers, or dead-letters (with receipt and, for
-    /// security-relevant failures, an incident for the BSI). Returns the ledger record for a
-    /// dead letter, nil for a retry or when publishing failed (then the input stays unacked).
-    private func fail(
-        _ item: InFlight.Item, _ failure: RouterFailure, pending: [String], output: OutputChannel, now: Date, logger: Logger
-    ) async -> RoutingRecord? {
+    /// A transient failure goes to the next retry tier; a permanent one, or one out of tiers,
+    /// is dead-lettered with a receipt for the sender and, when security-relevant, an incident
+    /// for the BSI.
+    private func plan(failed item: Item, _ failure: RouterFailure, pending: [String], now: Date) -> Planned {
         var failure = failure
         var context = item.context
         if context.firstFailure == nil { context.firstFailure = now }
@@ -216,15 +219,12 @@ struct ShardWorker: Sendable {
                 let message = configuration.retry.retryMessage(
                     for: item.inbound, failure: failure, context: context, tier: tier, pending: pending, now: now,
                     routerUser: configuration.pipeline.brokerUser)
-                let outcome = await output.publish([OutgoingMessage(
+                let output = OutgoingMessage(
                     exchange: configuration.retryExchange, routingKey: item.inbound.header(HubHeader.originalRoutingKey) ?? item.inbound.routingKey,
-                    message: message, mandatory: true)])
-                if case .failure(let error) = outcome[0] {
-                    logger.error("could not schedule a retry; the input will be redelivered", metadata: Self.metadata(context).merging(["router.error": "\(error)"]) { $1 })
-                    return nil
-                }
-                logger.info("retry scheduled", metadata: Self.metadata(context).merging(["router.retry.tier": "\(tier)", "router.detail": "\(failure.detail)"]) { $1 })
-                return nil
+                    message: message, mandatory: true)
+                return Planned(
+                    item: item, outputs: [output], record: nil, outcome: "retried", stage: failure.stage.rawValue, failure: failure,
+                    context: context)
             }
             context.attempts += 1
             failure.retryable = false
@@ -242,24 +242,62 @@ struct ShardWorker: Sendable {
         if let incident = hub.incident(for: failure, inbound: item.inbound, context: context, now: now) {
             outputs.append(OutgoingMessage(exchange: configuration.deliverExchange, routingKey: "bsi", message: incident, mandatory: true))
         }
-        let outcomes = await output.publish(outputs)
-        if case .failure(let error) = outcomes[0] {
-            logger.error("could not publish the dead letter; the input will be redelivered", metadata: Self.metadata(context).merging(["router.error": "\(error)"]) { $1 })
-            return nil
-        }
-        for (index, outcome) in outcomes.enumerated().dropFirst() {
-            if case .failure(let error) = outcome {
-                // The dead letter is safe; a receipt or incident that could not be delivered is logged.
-                logger.warning("could not deliver a hub event", metadata: ["router.hub.event": "\(index == 1 ? "receipt" : "incident")", "router.error": "\(error)"])
-            }
-        }
-        logger.warning("dead-lettered", metadata: Self.metadata(context).merging([
-            "router.error.code": "\(failure.code)", "router.error.detail": "\(failure.detail)", "router.stage": "\(failure.stage.rawValue)",
-        ]) { $1 })
-        return record(item, context: context, now: now, outcome: .deadLettered(code: failure.code, stage: failure.stage.rawValue, reason: failure.reason))
+        let record = record(item, context: context, now: now, outcome: .deadLettered(code: failure.code, stage: failure.stage.rawValue, reason: failure.reason))
+        return Planned(item: item, outputs: outputs, record: record, outcome: "dead-lettered", stage: failure.stage.rawValue, failure: failure, context: context)
     }
 
-    private func record(_ item: InFlight.Item, context: MessageContext? = nil, now: Date, outcome: RoutingRecord.Outcome) -> RoutingRecord {
+    /// Commits the batch. While the broker blocks publishing the commit waits and tries again;
+    /// when a delivery is from before a reconnect (the broker redelivers it), the batch is
+    /// committed item by item without the stale ones. Returns what was committed and the
+    /// copies the broker returned; nothing when the connection went down (every input of the
+    /// batch comes again).
+    private func commit(_ planned: [Planned], on channel: Channel, logger: Logger) async throws -> ([Planned], [ReturnedMessage]) {
+        while true {
+            do {
+                let returned = try await channel.commit(publishing: planned.flatMap(\.outputs), acknowledging: planned.map(\.item.delivery))
+                return (planned, returned)
+            } catch let error as AMQPError where error.code == .blocked {
+                logger.warning("the broker blocks publishing; the batch waits", metadata: ["router.error": "\(error)"])
+                try await Task.sleep(for: .seconds(1))
+            } catch let error as AMQPError where error.code == .staleDelivery && planned.count > 1 {
+                var committed: [Planned] = []
+                var returned: [ReturnedMessage] = []
+                for entry in planned {
+                    let (done, back) = try await commit([entry], on: channel, logger: logger)
+                    committed += done
+                    returned += back
+                }
+                return (committed, returned)
+            } catch let error as AMQPError where [.staleDelivery, .connectionLost, .notConnected].contains(error.code) {
+                logger.warning("not committed; the broker redelivers the inputs", metadata: ["router.error": "\(error)", "router.batch": "\(planned.count)"])
+                return ([], [])
+            }
+        }
+    }
+
+    /// Logs and counts a committed item.
+    private func finish(_ entry: Planned, logger: Logger) {
+        switch entry.outcome {
+        case "duplicate":
+            logger.debug("duplicate ignored", metadata: Self.metadata(entry.context))
+        case "delivered":
+            if case .routed(let routed) = entry.item.kind {
+                metrics.copies(routed.copies.count, type: routed.copies.first?.type ?? "unknown")
+            }
+        case "retried":
+            logger.info("retry scheduled", metadata: Self.metadata(entry.context).merging(["router.detail": "\(entry.failure?.detail ?? "")"]) { $1 })
+        default:
+            if let failure = entry.failure {
+                logger.warning("dead-lettered", metadata: Self.metadata(entry.context).merging([
+                    "router.error.code": "\(failure.code)", "router.error.detail": "\(failure.detail)", "router.stage": "\(failure.stage.rawValue)",
+                ]) { $1 })
+            }
+        }
+        metrics.message(outcome: entry.outcome, stage: entry.stage, type: entry.context.eventType)
+        metrics.latency(seconds: Date().timeIntervalSince(entry.item.inbound.receivedAt), outcome: entry.outcome)
+    }
+
+    private func record(_ item: Item, context: MessageContext? = nil, now: Date, outcome: RoutingRecord.Outcome) -> RoutingRecord {
         let context = context ?? item.context
         return RoutingRecord(
             messageID: context.messageID ?? "unknown", eventType: context.eventType, caseID: context.caseID, source: context.source,
@@ -275,46 +313,6 @@ struct ShardWorker: Sendable {
         if let sender = context.sender { metadata["message.sender"] = "\(sender)" }
         return metadata
     }
-}
-
-/// The confirm channel a worker publishes on; re-opened when the broker closed it.
-final class OutputChannel: Sendable {
-    private let connection: Connection
-    private let channel: Mutex<Channel?>
-
-    init(connection: Connection) {
-        self.connection = connection
-        channel = Mutex(nil)
-    }
-
-    private func current() async throws -> Channel {
-        if let channel = channel.withLock({ $0 }) { return channel }
-        let opened = try await connection.openChannel(publisherConfirms: true)
-        channel.withLock { $0 = opened }
-        return opened
-    }
-
-    func send(_ messages: [OutgoingMessage]) async -> PublishReceipt {
-        do {
-            return try await current().send(contentsOf: messages)
-        } catch {
-            return PublishReceipt(failing: messages.count, with: error as? AMQPError ?? AMQPError(.notConnected, context: "\(error)"))
-        }
-    }
-
-    func publish(_ messages: [OutgoingMessage]) async -> [Result<Void, AMQPError>] {
-        await send(messages).outcomes()
-    }
-
-    func reopen() async {
-        let old = channel.withLock { channel -> Channel? in
-            defer { channel = nil }
-            return channel
-        }
-        try? await old?.close()
-    }
-
-    func close() async { await reopen() }
 }
 
 /// Ids delivered recently by this process, to skip the ledger lookup for the common duplicate
