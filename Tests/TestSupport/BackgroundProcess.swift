@@ -68,7 +68,7 @@ public final class BackgroundProcess: @unchecked Sendable {
         }
         // Keep reading so the program never blocks on a full pipe.
         let fd = output
-        Thread.detachNewThread {
+        detachThread {
             var buffer = [UInt8](repeating: 0, count: 4096)
             while read(fd, &buffer, buffer.count) > 0 {}
             close(fd)

@@ -15,7 +15,7 @@ public enum LocalHTTP {
 
     public static func send(port: Int, method: String, path: String, body: Data? = nil) async throws -> Reply {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Reply, any Error>) in
-            Thread.detachNewThread {
+            detachThread {
                 continuation.resume(with: Result { try exchange(port: port, method: method, path: path, body: body) })
             }
         }
@@ -25,6 +25,9 @@ public enum LocalHTTP {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestBrokerError(message: "socket() failed") }
         defer { close(fd) }
+        // A server that never answers fails the request (EAGAIN) instead of hanging the test.
+        var timeout = timeval(tv_sec: 120, tv_usec: 0)
+        _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -47,7 +50,9 @@ public enum LocalHTTP {
             while true {
                 let count = read(fd, &buffer, buffer.count)
                 if count < 0 && errno == EINTR { continue }
-                guard count >= 0 else { throw TestBrokerError(message: "read failed") }
+                guard count >= 0 else {
+                    throw TestBrokerError(message: errno == EAGAIN ? "no reply from 127.0.0.1:\(port) within 120 s" : "read failed")
+                }
                 if count == 0 { return false }
                 response.append(contentsOf: buffer[0..<count])
                 return true
