@@ -60,6 +60,9 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
     public var tls: TLSMode
     public var applicationName: String
     public var maximumConnections: Int
+    /// How long an operation waits for a pooled connection before it fails (`connect_wait`,
+    /// seconds). postgres-nio's pool waits forever for a server it cannot reach.
+    public var connectionWait: Duration
 
     public init(url: String) throws {
         guard let components = URLComponents(string: url), let host = components.host, !host.isEmpty else {
@@ -78,6 +81,7 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
         var tls = TLSMode.prefer
         var applicationName = "drehscheibe"
         var maximumConnections = 10
+        var connectionWait = Duration.seconds(30)
         for item in components.queryItems ?? [] {
             let value = item.value ?? ""
             switch item.name {
@@ -91,6 +95,9 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
             case "max_connections":
                 guard let count = Int(value), count > 0 else { throw StoreError(.invalidLocation, "max_connections is a positive number") }
                 maximumConnections = count
+            case "connect_wait":
+                guard let seconds = Int(value), seconds > 0 else { throw StoreError(.invalidLocation, "connect_wait is a positive number of seconds") }
+                connectionWait = .seconds(seconds)
             default:
                 throw StoreError(.invalidLocation, "unknown postgres:// URL parameter \(item.name)")
             }
@@ -102,6 +109,7 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
         self.tls = tls
         self.applicationName = applicationName
         self.maximumConnections = maximumConnections
+        self.connectionWait = connectionWait
     }
 
     /// The URL without the password.

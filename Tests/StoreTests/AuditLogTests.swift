@@ -109,8 +109,12 @@ struct AuditLogTests {
         try await withStore(backend) { store, fixture in
             // A second store on the same database stands in for the other process (router or hub instance).
             try await HubStore.withStore(fixture.location, logger: Logger(label: "test.second")) { other in
+                // Eight appends in flight (four per writer) interleave the two writers; forty at
+                // once only queue up behind the database's single write lock, and on a loaded
+                // machine the last of them waited out SQLite's busy timeout.
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for index in 0..<40 {
+                        if index >= 8 { try await group.next() }
                         let target = index.isMultiple(of: 2) ? store : other
                         group.addTask {
                             try await target.appendAudit(AuditEntry(actor: operatorAlice, action: "test.append", subject: "n:\(index)"))

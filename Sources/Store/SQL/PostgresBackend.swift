@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// PostgreSQL through postgres-nio's pooled client, for several hub instances sharing one store.
 ///
@@ -12,6 +13,7 @@ struct PostgresBackend: SQLBackend {
     let client: PostgresClient
     let schema: String
     let logger: Logger
+    let connectionWait: Duration
 
     init(location: PostgresLocation, logger: Logger) {
         var configuration = PostgresClient.Configuration(
@@ -24,18 +26,23 @@ struct PostgresBackend: SQLBackend {
         self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.schema = location.schema
         self.logger = logger
+        self.connectionWait = location.connectionWait
     }
 
     func transaction<T: Sendable>(
         readOnly: Bool, _ body: @escaping @Sendable (any SQLSession) async throws -> T
     ) async throws -> T {
         let logger = self.logger
+        let client = self.client
         do {
-            return try await client.withTransaction(logger: logger) { connection in
-                let session = PostgresSession(connection: connection, logger: logger)
-                // One snapshot for all statements of a read, like SQLite's deferred transaction.
-                if readOnly { try await session.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY") }
-                return try await body(session)
+            return try await Self.withConnectionWait(connectionWait) { leased in
+                try await client.withTransaction(logger: logger) { connection in
+                    leased()
+                    let session = PostgresSession(connection: connection, logger: logger)
+                    // One snapshot for all statements of a read, like SQLite's deferred transaction.
+                    if readOnly { try await session.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY") }
+                    return try await body(session)
+                }
             }
         } catch let error as PostgresTransactionError {
             // The caller wants the store's own error (not found, conflict), not the wrapper.
@@ -53,6 +60,30 @@ struct PostgresBackend: SQLBackend {
 
     func run() async throws {
         await client.run()
+    }
+
+    /// Runs `operation`, which calls `leased()` once it holds a connection; fails it (cancelling
+    /// the lease request) when that takes longer than `wait`. Only the wait for a connection is
+    /// bounded, never the statements: a transaction that has its connection runs to its end.
+    static func withConnectionWait<T: Sendable>(
+        _ wait: Duration, _ operation: @escaping @Sendable (_ leased: @escaping @Sendable () -> Void) async throws -> T
+    ) async throws -> T {
+        let state = LeaseState()
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await operation { state.leased() } }
+            group.addTask {
+                try await Task.sleep(for: wait)
+                guard state.timeOut() else { return nil }
+                throw StoreError(.database, "no PostgreSQL connection within \(wait) (server unreachable, refusing connections or out of slots)")
+            }
+            while let result = try await group.next() {
+                if let value = result {
+                    group.cancelAll()
+                    return value
+                }
+            }
+            throw CancellationError()
+        }
     }
 
     func migrate(logger: Logger) async throws {
@@ -154,6 +185,22 @@ struct SendableError: Error, Sendable, CustomStringConvertible {
             description = text
         } else {
             description = String(describing: error)
+        }
+    }
+}
+
+/// Whether a transaction got its connection before the wait ran out; whichever comes first wins.
+final class LeaseState: Sendable {
+    private let state = Mutex<(leased: Bool, timedOut: Bool)>((false, false))
+
+    func leased() { state.withLock { if !$0.timedOut { $0.leased = true } } }
+
+    /// True when the wait ran out before a connection was leased.
+    func timeOut() -> Bool {
+        state.withLock { state in
+            guard !state.leased else { return false }
+            state.timedOut = true
+            return true
         }
     }
 }
