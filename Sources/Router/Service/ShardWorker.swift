@@ -81,9 +81,21 @@ struct ShardWorker: Sendable {
                 }
             }
             try await withGracefulShutdownHandler {
+                // Two stages: while one batch's transaction is with the broker, the next batch
+                // is decided. Commits stay one after the other, in arrival order.
+                var committing: Task<Void, any Error>?
+                var uncommitted: Set<String> = []
                 while let batch = try await arrived.next(limit: Int(configuration.prefetch)) {
-                    try await route(batch, on: channel, logger: logger)
+                    let now = Date()
+                    let planned = await decide(batch, alsoDelivered: uncommitted, logger: logger).map { plan($0, now: now) }
+                    try await committing?.value
+                    uncommitted = Set(planned.compactMap { entry in
+                        if case .routed = entry.item.kind { return entry.context.messageID }
+                        return nil
+                    })
+                    committing = Task { try await finish(planned, on: channel, now: now, logger: logger) }
                 }
+                try await committing?.value
             } onGracefulShutdown: {
                 // Stop taking new messages; what arrived is committed before we return.
                 Task { try? await consumer.cancel() }
@@ -94,10 +106,8 @@ struct ShardWorker: Sendable {
         logger.info("drained")
     }
 
-    /// Decides, commits, then records one batch.
-    private func route(_ deliveries: [Delivery], on channel: Channel, logger: Logger) async throws {
-        let now = Date()
-        let planned = await decide(deliveries, logger: logger).map { plan($0, now: now) }
+    /// Commits one decided batch, then records it.
+    private func finish(_ planned: [Planned], on channel: Channel, now: Date, logger: Logger) async throws {
         let (committed, returned) = try await commit(planned, on: channel, logger: logger)
         var records: [RoutingRecord] = []
         var unroutable: [Planned] = []
@@ -113,14 +123,14 @@ struct ShardWorker: Sendable {
                 unroutable.append(plan(failed: item, failure, pending: routed.copies.map(\.recipient).filter(recipients.contains), now: now))
                 continue
             }
-            finish(entry, logger: logger)
+            account(entry, logger: logger)
             if let record = entry.record { records.append(record) }
         }
         if !unroutable.isEmpty {
             do {
                 _ = try await channel.commit(publishing: unroutable.flatMap(\.outputs), acknowledging: [])
                 for entry in unroutable {
-                    finish(entry, logger: logger)
+                    account(entry, logger: logger)
                     if let record = entry.record { records.append(record) }
                 }
             } catch {
@@ -139,8 +149,9 @@ struct ShardWorker: Sendable {
         for record in records { if case .delivered = record.outcome { recent.insert(record.messageID) } }
     }
 
-    /// Runs the pure stages and one dedupe lookup for the whole batch.
-    private func decide(_ deliveries: [Delivery], logger: Logger) async -> [Item] {
+    /// Runs the pure stages and one dedupe lookup for the whole batch. `alsoDelivered`: ids of
+    /// the batch still being committed, not yet in the ledger.
+    private func decide(_ deliveries: [Delivery], alsoDelivered: Set<String>, logger: Logger) async -> [Item] {
         let pipeline = rules.pipeline
         var items: [Item?] = Array(repeating: nil, count: deliveries.count)
         var admitted: [(index: Int, inbound: Inbound, context: MessageContext, value: Pipeline.Admitted)] = []
@@ -150,7 +161,7 @@ struct ShardWorker: Sendable {
             switch result {
             case .failure(let failure):
                 items[index] = Item(delivery: delivery, inbound: inbound, context: context, kind: .failed(failure))
-            case .success(let value) where recent.contains(value.event.id):
+            case .success(let value) where recent.contains(value.event.id) || alsoDelivered.contains(value.event.id):
                 items[index] = Item(delivery: delivery, inbound: inbound, context: context, kind: .duplicate)
             case .success(let value):
                 admitted.append((index, inbound, context, value))
@@ -276,7 +287,7 @@ struct ShardWorker: Sendable {
     }
 
     /// Logs and counts a committed item.
-    private func finish(_ entry: Planned, logger: Logger) {
+    private func account(_ entry: Planned, logger: Logger) {
         switch entry.outcome {
         case "duplicate":
             logger.debug("duplicate ignored", metadata: Self.metadata(entry.context))
