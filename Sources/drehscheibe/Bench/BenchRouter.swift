@@ -6,7 +6,7 @@ import Foundation
 import Synchronization
 
 /// `drehscheibe bench router`: end-to-end router throughput (persistent messages on quorum
-/// queues, publisher confirms, real schema validation and projection) and latency, side by
+/// queues, transactional delivery, real schema validation and projection) and latency, side by
 /// side in the same run with a plain C consume→publish→ack pass-through over librabbitmq on
 /// the same broker. The router runs as its own process so its memory can be read alone.
 struct BenchRouter: AsyncParsableCommand {
