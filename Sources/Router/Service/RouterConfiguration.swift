@@ -8,7 +8,8 @@ public struct RouterConfiguration: Sendable {
     /// The shard queues to consume. Every instance consumes all shards; single active consumer
     /// on each shard queue makes one instance active per shard, so a case stays in order.
     public var queues: [String]
-    /// Unacknowledged inputs per shard; also the largest batch committed in one transaction.
+    /// Unacknowledged inputs per shard; a transaction commits at most half of them, so the
+    /// next batch arrives while one is committed.
     public var prefetch: UInt16
     public var deliverExchange: String
     public var deadExchange: String

@@ -85,7 +85,10 @@ struct ShardWorker: Sendable {
                 // is decided. Commits stay one after the other, in arrival order.
                 var committing: Task<Void, any Error>?
                 var uncommitted: Set<String> = []
-                while let batch = try await arrived.next(limit: Int(configuration.prefetch)) {
+                // A batch takes at most half the prefetch: its inputs stay unacknowledged until
+                // its commit, and the broker sends the next batch only within the other half.
+                let batchLimit = max(1, Int(configuration.prefetch) / 2)
+                while let batch = try await arrived.next(limit: batchLimit) {
                     let now = Date()
                     let planned = await decide(batch, alsoDelivered: uncommitted, logger: logger).map { plan($0, now: now) }
                     try await committing?.value
