@@ -47,13 +47,8 @@ extension ConnectionLoop {
                 return done(.failure(AMQPError(.connectionLost, method: "tx.commit", channel: channelID, context: "lost while publishing; the transaction did not take effect")))
             }
             for (_, tag) in tags { channel.acks.ack(tag) }
-            let (multipleUpTo, singles) = channel.acks.flush()
-            var status = AMQP_STATUS_OK.rawValue
-            if let tag = multipleUpTo { status = amqp_basic_ack(connection, channelID, tag, 1) }
-            for tag in singles where status == AMQP_STATUS_OK.rawValue { status = amqp_basic_ack(connection, channelID, tag, 0) }
-            if status != AMQP_STATUS_OK.rawValue {
-                loop.connectionLost(Self.libraryError(status, context: "sending acknowledgements"))
-            }
+            // A failed write loses the connection; the commit below then fails with it.
+            _ = loop.sendAcknowledgements(of: channel, on: connection)
             loop.enqueueRPC(on: channelID, .txCommit) { result in
                 let returned = channel.returnedInTransaction
                 channel.returnedInTransaction.removeAll()

@@ -596,15 +596,22 @@ final class ConnectionLoop: @unchecked Sendable {
         pendingAckChannels.removeAll(keepingCapacity: true)
         for id in ids {
             guard case .connected = state, let connection, let channel = channels[id], channel.state == .open else { continue }
-            let (multipleUpTo, singles) = channel.acks.flush()
-            var status = AMQP_STATUS_OK.rawValue
-            if let tag = multipleUpTo { status = amqp_basic_ack(connection, id, tag, 1) }
-            for tag in singles where status == AMQP_STATUS_OK.rawValue { status = amqp_basic_ack(connection, id, tag, 0) }
-            if status != AMQP_STATUS_OK.rawValue {
-                connectionLost(Self.libraryError(status, context: "sending acknowledgements"))
-                return
-            }
+            guard sendAcknowledgements(of: channel, on: connection) else { return }
         }
+    }
+
+    /// Sends the acks `channel.acks` holds, merged where it can. Returns false when the write
+    /// failed (the connection is then lost).
+    func sendAcknowledgements(of channel: ChannelRuntime, on connection: amqp_connection_state_t) -> Bool {
+        let (multipleUpTo, singles) = channel.acks.flush()
+        var status = AMQP_STATUS_OK.rawValue
+        if let tag = multipleUpTo { status = amqp_basic_ack(connection, channel.id, tag, 1) }
+        for tag in singles where status == AMQP_STATUS_OK.rawValue { status = amqp_basic_ack(connection, channel.id, tag, 0) }
+        guard status == AMQP_STATUS_OK.rawValue else {
+            connectionLost(Self.libraryError(status, context: "sending acknowledgements"))
+            return false
+        }
+        return true
     }
 
     /// Publishes on the I/O thread. The completion runs when the broker confirmed (on a
