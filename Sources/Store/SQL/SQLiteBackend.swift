@@ -8,6 +8,13 @@ import Logging
 /// One connection: a store transaction spans several awaits (the shared logic is async because
 /// PostgreSQL's is), so it is opened and closed explicitly (`allowsUnsafeTransactions`) and the
 /// async lock keeps transactions of this process from interleaving on the connection.
+///
+/// Only `BEGIN` is awaited: it may wait for another process's write lock (busy timeout), which
+/// must not hold a concurrency thread. Once the lock is held, statements and `COMMIT` run
+/// synchronously on the calling task, so the lock is never held across a hop through the
+/// concurrency pool: on a loaded machine each hop waited seconds behind other work, a
+/// transaction of five statements held the lock for many seconds, and the other process's
+/// writer gave up after its busy timeout ("database is locked", seen in CI).
 struct SQLiteBackend: SQLBackend {
     let dialect = SQLDialect.sqlite
     let path: String
@@ -45,7 +52,7 @@ struct SQLiteBackend: SQLBackend {
             }
             do {
                 let result = try await body(SQLiteSession(queue: queue))
-                try await queue.writeWithoutTransaction { db in try db.commit() }
+                try queue.now { db in try db.commit() }
                 return result
             } catch {
                 try? await queue.writeWithoutTransaction { db in
@@ -67,6 +74,8 @@ struct SQLiteBackend: SQLBackend {
 }
 
 /// Statements on the backend's connection, inside the transaction `SQLiteBackend` opened.
+/// Synchronous on purpose (see `SQLiteBackend`): the transaction holds the write lock, so a
+/// statement never waits for another process, only for the disk.
 struct SQLiteSession: SQLSession {
     let dialect = SQLDialect.sqlite
     let queue: DatabaseQueue
@@ -74,11 +83,19 @@ struct SQLiteSession: SQLSession {
     func query(_ sql: SQL) async throws -> [SQLRow] {
         let arguments = StatementArguments(sql.binds.map(\.databaseValue))
         let text = sql.text
-        return try await queue.writeWithoutTransaction { db in
+        return try queue.now { db in
             try Row.fetchAll(db, sql: text, arguments: arguments).map { row in
                 SQLRow(columns: Array(row.columnNames), values: row.databaseValues.map(SQLValue.init))
             }
         }
+    }
+}
+
+extension DatabaseQueue {
+    /// The synchronous `writeWithoutTransaction`: in an async function the compiler would pick
+    /// the async overload, which hops to GRDB's queue and back.
+    fileprivate func now<T>(_ updates: (Database) throws -> T) throws -> T {
+        try writeWithoutTransaction(updates)
     }
 }
 
