@@ -7,7 +7,8 @@ public struct ExchangeType: RawRepresentable, Sendable, Hashable, ExpressibleByS
     public static let topic = ExchangeType(rawValue: "topic")
     public static let fanout = ExchangeType(rawValue: "fanout")
     public static let headers = ExchangeType(rawValue: "headers")
-    /// `rabbitmq_consistent_hash_exchange`: shards by a hash of the routing key.
+    /// `rabbitmq_consistent_hash_exchange`: shards by a hash of the routing key (or of the
+    /// header named by the `hash-header` argument).
     public static let consistentHash = ExchangeType(rawValue: "x-consistent-hash")
 }
 

@@ -150,53 +150,63 @@ cbench_result cbench_pass_through(cbench_target t, const char *from, const char 
     amqp_connection_state_t conn = open_connection(t, &r, 1);
     if (!conn) return r;
     amqp_basic_qos(conn, 1, 0, prefetch, 0);
-    amqp_basic_consume(conn, 1, amqp_cstring_bytes(from), amqp_empty_bytes, 0, 0, 0, amqp_empty_table);
-    if (reply_ok(&r, amqp_get_rpc_reply(conn), "basic.consume")) { amqp_destroy_connection(conn); return r; }
+    // One consumer per input queue on the one channel (the router's shard queues).
+    char *queues = strdup(from), *cursor = queues, *queue;
+    while ((queue = strsep(&cursor, ",")) != NULL) {
+        amqp_basic_consume(conn, 1, amqp_cstring_bytes(queue), amqp_empty_bytes, 0, 0, 0, amqp_empty_table);
+        if (reply_ok(&r, amqp_get_rpc_reply(conn), "basic.consume")) { free(queues); amqp_destroy_connection(conn); return r; }
+    }
+    free(queues);
     // Input delivery tag and send time per publish sequence number, to ack after the confirm.
     uint64_t *input_tags = calloc(count + 1, sizeof *input_tags);
     double *sent = calloc(count + 1, sizeof *sent);
+    // Deliveries that arrived while `window` publishes were unconfirmed (the prefetch of all
+    // consumers together may exceed the window): published once confirms free the window.
+    amqp_envelope_t *waiting = calloc(count + 1, sizeof *waiting);
+    uint64_t waiting_head = 0, waiting_tail = 0;
     double start = now_seconds();
-    uint64_t published = 0, confirmed = 0, acked = 0;
+    uint64_t published = 0, confirmed = 0, acked = 0, received = 0;
     while (acked < count) {
-        if (published < count && published - confirmed < window) {
-            amqp_envelope_t envelope;
-            amqp_maybe_release_buffers(conn);
-            amqp_rpc_reply_t reply = amqp_consume_message(conn, &envelope, NULL, 0);
-            if (reply.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION && reply.library_error == AMQP_STATUS_UNEXPECTED_STATE) {
-                // A confirm arrived instead of a delivery.
-                amqp_frame_t frame;
-                if (amqp_simple_wait_frame(conn, &frame) != AMQP_STATUS_OK) { fail(&r, "frame", -1); break; }
-                if (frame.frame_type == AMQP_FRAME_METHOD && frame.payload.method.id == AMQP_BASIC_ACK_METHOD) {
-                    amqp_basic_ack_t *ack = frame.payload.method.decoded;
-                    uint64_t upto = ack->multiple ? ack->delivery_tag : confirmed + 1;
-                    for (uint64_t s = confirmed + 1; s <= upto; s++) {
-                        if (latencies) latencies[s - 1] = wall_seconds() - sent[s];
-                        amqp_basic_ack(conn, 1, input_tags[s], 0);
-                        acked++;
-                    }
-                    confirmed = upto;
-                }
-                continue;
-            }
-            if (reply_ok(&r, reply, "consume")) break;
+        while (waiting_head < waiting_tail && published - confirmed < window) {
+            amqp_envelope_t *envelope = &waiting[waiting_head++];
             published++;
-            input_tags[published] = envelope.delivery_tag;
-            sent[published] = header_sent_seconds(&envelope.message.properties);
+            input_tags[published] = envelope->delivery_tag;
+            sent[published] = header_sent_seconds(&envelope->message.properties);
             if (sent[published] == 0) sent[published] = wall_seconds();
             int status = amqp_basic_publish(conn, 1, amqp_empty_bytes, amqp_cstring_bytes(to), 0, 0,
-                                            &envelope.message.properties, envelope.message.body);
-            amqp_destroy_envelope(&envelope);
-            if (status != AMQP_STATUS_OK) { fail(&r, "publish", status); break; }
-        } else {
-            uint64_t before = confirmed;
-            if (await_confirm(conn, &confirmed, &r) < 0) break;
-            for (uint64_t s = before + 1; s <= confirmed; s++) {
-                if (latencies) latencies[s - 1] = wall_seconds() - sent[s];
-                amqp_basic_ack(conn, 1, input_tags[s], 0);
-                acked++;
-            }
+                                            &envelope->message.properties, envelope->message.body);
+            amqp_destroy_envelope(envelope);
+            if (status != AMQP_STATUS_OK) { fail(&r, "publish", status); goto done; }
         }
+        amqp_envelope_t envelope;
+        amqp_maybe_release_buffers(conn);
+        amqp_rpc_reply_t reply = amqp_consume_message(conn, &envelope, NULL, 0);
+        if (reply.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION && reply.library_error == AMQP_STATUS_UNEXPECTED_STATE) {
+            // A confirm arrived instead of a delivery.
+            amqp_frame_t frame;
+            if (amqp_simple_wait_frame(conn, &frame) != AMQP_STATUS_OK) { fail(&r, "frame", -1); break; }
+            if (frame.frame_type != AMQP_FRAME_METHOD) continue;
+            if (frame.payload.method.id == AMQP_BASIC_NACK_METHOD) { fail(&r, "publish nacked", -1); break; }
+            if (frame.payload.method.id == AMQP_BASIC_ACK_METHOD) {
+                amqp_basic_ack_t *ack = frame.payload.method.decoded;
+                uint64_t upto = ack->multiple ? ack->delivery_tag : confirmed + 1;
+                for (uint64_t s = confirmed + 1; s <= upto; s++) {
+                    if (latencies) latencies[s - 1] = wall_seconds() - sent[s];
+                    amqp_basic_ack(conn, 1, input_tags[s], 0);
+                    acked++;
+                }
+                confirmed = upto;
+            }
+            continue;
+        }
+        if (reply_ok(&r, reply, "consume")) break;
+        if (received == count) { amqp_destroy_envelope(&envelope); continue; }  // not ours to count
+        received++;
+        waiting[waiting_tail++] = envelope;
     }
+done:
+    while (waiting_head < waiting_tail) amqp_destroy_envelope(&waiting[waiting_head++]);
+    free(waiting);
     r.seconds = now_seconds() - start;
     r.messages = acked;
     free(input_tags);

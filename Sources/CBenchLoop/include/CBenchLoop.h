@@ -29,7 +29,8 @@ cbench_result cbench_publish(cbench_target target, const char *queue, uint64_t c
 /// Consumes `count` messages from `queue` with manual acks, one basic.ack per message.
 cbench_result cbench_consume(cbench_target target, const char *queue, uint64_t count, uint16_t prefetch);
 
-/// Pass-through: consumes from `from`, publishes each body and properties to the default
+/// Pass-through: consumes from `from` (one queue or several, comma-separated, one consumer
+/// each with `prefetch`), publishes each body and properties to the default
 /// exchange with routing key `to` (confirms on, `window` in flight), and acks the input once
 /// its copy is confirmed; runs until `count` messages went through. Latency samples (seconds
 /// from the message's timestamp header "x-bench-sent-ns" to the confirm) go to `latencies`

@@ -137,6 +137,15 @@ struct ShardWorker: Sendable {
             account(entry, logger: logger)
             if let record = entry.record { records.append(record) }
         }
+        // Anything else returned is a message of the hub's own (a dead letter, receipt, retry or
+        // incident) for which no queue is bound: a broken topology, which only an operator can mend.
+        let unroutableIDs = Set(unroutable.compactMap(\.context.messageID))
+        for message in returned where !(message.exchange == configuration.deliverExchange && unroutableIDs.contains(message.message.properties.messageID ?? "")) {
+            logger.error("the broker returned a message of the router: no queue is bound for it", metadata: [
+                "amqp.exchange": "\(message.exchange)", "amqp.routing_key": "\(message.routingKey)", "amqp.reply": "\(message.replyCode) \(message.replyText)",
+                "message.id": "\(message.message.properties.messageID ?? "none")", "message.type": "\(message.message.properties.type ?? "none")",
+            ])
+        }
         if !unroutable.isEmpty {
             do {
                 _ = try await channel.commit(publishing: unroutable.flatMap(\.outputs), acknowledging: [])

@@ -9,6 +9,12 @@ import Synchronization
 /// queues, transactional delivery, real schema validation and projection) and latency, side by
 /// side in the same run with a plain C consume→publish→ack pass-through over librabbitmq on
 /// the same broker. The router runs as its own process so its memory can be read alone.
+///
+/// Both sides get the topology the router is deployed with: a consistent-hash exchange on the
+/// case id in front of `--shards` quorum queues (`router.ingress.0-3` in production). The router
+/// consumes them with one worker per shard, each committing its own transactions; the
+/// pass-through consumes them all on one channel with pipelined confirms. A single input queue
+/// would measure one shard worker, a configuration the router is not deployed in.
 struct BenchRouter: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "router", abstract: "Router vs a C pass-through: throughput, p50/p99 latency at half the router's maximum, router RSS.")
@@ -20,8 +26,12 @@ struct BenchRouter: AsyncParsableCommand {
     @Option(help: "Unconfirmed publishes in flight in the pass-through.") var window = 256
     @Option(help: "The router's store (memory | sqlite:PATH | postgres://...).") var store = "memory"
     @Option(help: "The Schemas/ directory.") var schemas: String?
+    @Option(help: "Shard queues behind the consistent-hash exchange (4 as deployed).") var shards = 4
 
-    private static let queues = ["bench.router.in", "bench.router.out", "bench.router.dead", "bench.pass.in", "bench.pass.out"]
+    private var routerInputs: [String] { (0..<shards).map { "bench.router.in.\($0)" } }
+    private var passInputs: [String] { (0..<shards).map { "bench.pass.in.\($0)" } }
+    private var queues: [String] { routerInputs + passInputs + ["bench.router.out", "bench.router.dead", "bench.pass.out"] }
+    private static let shardExchanges = ["bench.router.shards": "router", "bench.pass.shards": "pass"]
 
     func run() async throws {
         let configuration = try connection.configuration(name: "bench router")
@@ -30,9 +40,15 @@ struct BenchRouter: AsyncParsableCommand {
         let target = try CTarget(configuration)
         let amqp = try await Connection.connect(configuration)
         let admin = try await amqp.openChannel()
-        for queue in Self.queues {
+        guard (1...64).contains(shards) else { throw BenchError("--shards is 1…64") }
+        for queue in queues {
             _ = try? await admin.deleteQueue(queue)
             try await admin.declareQueue(queue, arguments: QueueArguments(type: .quorum))
+        }
+        for (exchange, side) in Self.shardExchanges {
+            try? await admin.deleteExchange(exchange)
+            try await admin.declareExchange(exchange, type: .consistentHash, arguments: ["hash-header": .string("ce-subject")])
+            for index in 0..<shards { try await admin.bindQueue("bench.\(side).in.\(index)", to: exchange, routingKey: "1") }
         }
         try await admin.declareExchange("bench.deliver", type: .direct)
         try await admin.declareExchange("bench.dead", type: .topic)
@@ -45,10 +61,10 @@ struct BenchRouter: AsyncParsableCommand {
 
         // Throughput: preload, then measure the drain at the output queue.
         BenchReport.progress("router: preloading \(count) messages")
-        try await publish(count, to: "bench.router.in", workload: workload, channel: admin)
+        try await publish(count, to: "bench.router.shards", workload: workload, channel: admin)
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("bench-router-\(getpid()).log").path
         let router = try BenchChild(arguments: [
-            "router", "--queues", "bench.router.in", "--store", store, "--trusted-relay", adminUser, "--broker-user", adminUser,
+            "router", "--queues", routerInputs.joined(separator: ","), "--store", store, "--trusted-relay", adminUser, "--broker-user", adminUser,
             "--deliver-exchange", "bench.deliver", "--dead-exchange", "bench.dead", "--retry-exchange", "bench.dead",
             "--prefetch", "\(prefetch)", "--schemas", schemasDirectory.path,
         ], environment: ["DREHSCHEIBE_AMQP_URL": url, "DREHSCHEIBE_LOG_LEVEL": "warning"], log: log)
@@ -65,11 +81,12 @@ struct BenchRouter: AsyncParsableCommand {
         guard dead == 0 else { throw BenchError("the router dead-lettered \(dead) bench messages; see \(log)") }
 
         BenchReport.progress("pass-through: preloading \(count) messages")
-        try await publish(count, to: "bench.pass.in", workload: workload, channel: admin)
+        try await publish(count, to: "bench.pass.shards", workload: workload, channel: admin)
         let passCollector = Collector(connection: amqp, queue: "bench.pass.out")
         async let passDrain = passCollector.drain(count)
+        let passFrom = passInputs.joined(separator: ",")
         let passResult = await runOnThread { [count, prefetch, window] in
-            cbench_pass_through(target.target, "bench.pass.in", "bench.pass.out", UInt64(count), prefetch, UInt64(window), nil)
+            cbench_pass_through(target.target, passFrom, "bench.pass.out", UInt64(count), prefetch, UInt64(window), nil)
         }
         _ = try passResult.checked("pass-through")
         let passMax = try await passDrain.rate
@@ -79,20 +96,21 @@ struct BenchRouter: AsyncParsableCommand {
         let rate = max(1, Int(routerMax / 2))
         let paced = rate * seconds
         BenchReport.progress("latency: \(rate) msg/s for \(seconds) s through the router")
-        let routerLatency = try await pacedLatency(rate: rate, total: paced, input: "bench.router.in", output: "bench.router.out", workload: workload, connection: amqp)
+        let routerLatency = try await pacedLatency(rate: rate, total: paced, input: "bench.router.shards", output: "bench.router.out", workload: workload, connection: amqp)
         let routerRSS = max(peakRSS.withLock { $0 }, router.residentBytes ?? 0)
         sampler.cancel()
         _ = await router.terminate()
 
         BenchReport.progress("latency: \(rate) msg/s for \(seconds) s through the pass-through")
-        async let passLatencyRun = pacedLatency(rate: rate, total: paced, input: "bench.pass.in", output: "bench.pass.out", workload: workload, connection: amqp)
+        async let passLatencyRun = pacedLatency(rate: rate, total: paced, input: "bench.pass.shards", output: "bench.pass.out", workload: workload, connection: amqp)
         let passPaced = await runOnThread { [prefetch, window] in
-            cbench_pass_through(target.target, "bench.pass.in", "bench.pass.out", UInt64(paced), prefetch, UInt64(window), nil)
+            cbench_pass_through(target.target, passFrom, "bench.pass.out", UInt64(paced), prefetch, UInt64(window), nil)
         }
         _ = try passPaced.checked("pass-through (paced)")
         let passLatency = try await passLatencyRun
 
-        for queue in Self.queues { _ = try? await admin.deleteQueue(queue) }
+        for queue in queues { _ = try? await admin.deleteQueue(queue) }
+        for exchange in Self.shardExchanges.keys { try? await admin.deleteExchange(exchange) }
         try? await admin.deleteExchange("bench.deliver")
         try? await admin.deleteExchange("bench.dead")
         await amqp.close()
@@ -103,14 +121,14 @@ struct BenchRouter: AsyncParsableCommand {
         report.addFigure("ratio.router_over_pass_through", routerMax / passMax)
         report.addFigure("latency_rate_msgs_per_s", Double(rate))
         report.print(columns: ["max_msgs_per_s", "p50_ms", "p99_ms", "rss_mib"], extra: [
-            "messages": "\(count)", "bytes": "\(workload.bytes)", "type": workload.type, "store": store, "prefetch": "\(prefetch)",
+            "messages": "\(count)", "bytes": "\(workload.bytes)", "type": workload.type, "store": store, "prefetch": "\(prefetch)", "shards": "\(shards)",
         ])
     }
 
-    private func publish(_ count: Int, to queue: String, workload: Workload, channel: Channel) async throws {
+    private func publish(_ count: Int, to exchange: String, workload: Workload, channel: Channel) async throws {
         var start = 0
         while start < count {
-            let batch = (start..<min(start + 500, count)).map { OutgoingMessage(exchange: "", routingKey: queue, message: workload.message($0)) }
+            let batch = (start..<min(start + 500, count)).map { OutgoingMessage(exchange: exchange, routingKey: "", message: workload.message($0)) }
             for result in await channel.publish(contentsOf: batch) { try result.get() }
             start += batch.count
         }
@@ -132,7 +150,7 @@ struct BenchRouter: AsyncParsableCommand {
             let batch = (index..<min(index + perTick, total)).map { workload.message(1_000_000 + $0) }
             let now = ContinuousClock.now
             sent.times.withLock { map in for message in batch { map[message.properties.messageID!] = now } }
-            receipts.append(channel.send(contentsOf: batch.map { OutgoingMessage(exchange: "", routingKey: input, message: $0) }))
+            receipts.append(channel.send(contentsOf: batch.map { OutgoingMessage(exchange: input, routingKey: "", message: $0) }))
             index += batch.count
             next += tick
             try await Task.sleep(until: next, clock: .continuous)
