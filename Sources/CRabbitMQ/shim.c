@@ -1,6 +1,9 @@
 #define _GNU_SOURCE
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/socket.h>
 #include "CRabbitMQ.h"
 
 amqp_rpc_reply_t drs_login_plain(amqp_connection_state_t state, const char *vhost,
@@ -26,4 +29,10 @@ void drs_set_thread_name(const char *name) {
     strncpy(truncated, name, sizeof(truncated) - 1);
     truncated[sizeof(truncated) - 1] = '\0';
     (void)pthread_setname_np(pthread_self(), truncated);
+}
+
+void drs_set_cork(amqp_connection_state_t state, int on) {
+    int fd = amqp_get_sockfd(state);
+    if (fd < 0) return;
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof on);
 }

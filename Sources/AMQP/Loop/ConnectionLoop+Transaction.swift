@@ -21,7 +21,7 @@ extension ConnectionLoop {
     /// (the broker requeued those deliveries) or while the broker blocks publishing.
     func commit(on channelID: UInt16, publishing messages: [OutgoingMessage], acknowledging tags: [(epoch: UInt64, tag: UInt64)]) async throws -> [ReturnedMessage] {
         try await perform { loop, done in
-            guard case .connected = loop.state, loop.connection != nil else {
+            guard case .connected = loop.state, let connection = loop.connection else {
                 return done(.failure(AMQPError(.notConnected, method: "tx.commit", channel: channelID, context: "the connection is down; nothing was sent")))
             }
             guard let channel = loop.channels[channelID], channel.state == .open, channel.transactional else {
@@ -36,6 +36,10 @@ extension ConnectionLoop {
                 return done(.failure(AMQPError(.blocked, method: "tx.commit", channel: channelID, context: "the broker blocks publishing (\(reason)); nothing was sent")))
             }
             channel.returnedInTransaction.removeAll()
+            // The whole transaction leaves in as few TCP segments as possible: fewer packets
+            // for the broker to read, fewer wake-ups on both sides.
+            drs_set_cork(connection, 1)
+            defer { if let connection = loop.connection { drs_set_cork(connection, 0) } }
             for outgoing in messages {
                 // On a transactional channel a publish completes once written; a write error
                 // loses the connection, which fails the commit below.
@@ -43,7 +47,7 @@ extension ConnectionLoop {
                     channel: channelID, exchange: outgoing.exchange, routingKey: outgoing.routingKey,
                     message: outgoing.message, mandatory: outgoing.mandatory, completion: { _ in }))
             }
-            guard case .connected = loop.state, let connection = loop.connection else {
+            guard case .connected = loop.state, loop.connection != nil else {
                 return done(.failure(AMQPError(.connectionLost, method: "tx.commit", channel: channelID, context: "lost while publishing; the transaction did not take effect")))
             }
             for (_, tag) in tags { channel.acks.ack(tag) }

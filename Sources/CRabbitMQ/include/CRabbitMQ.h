@@ -25,4 +25,9 @@ amqp_rpc_reply_t drs_login_external(amqp_connection_state_t state, const char *v
 /// which threads are the client's I/O loops. Glibc's module does not export it to Swift.
 void drs_set_thread_name(const char *name);
 
+/// Holds back (1) or releases (0) partial TCP segments on the connection's socket
+/// (`TCP_CORK`): the frames of one job, written with one send each, leave as few full
+/// segments instead of one small segment per frame (librabbitmq sets TCP_NODELAY).
+void drs_set_cork(amqp_connection_state_t state, int on);
+
 #endif
