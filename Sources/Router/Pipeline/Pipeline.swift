@@ -97,7 +97,8 @@ public struct Pipeline: Sendable {
             return .failure(RouterFailure(code: "unknown-type", detail: "catalogue.unknown-type", stage: .validate, pointer: "/type",
                                           reason: "The event type \(type.full) is not in the event catalogue."))
         }
-        guard entry.producers.contains(where: { $0.matches(context.sender!) }) else {
+        let senderID = AgencyID(context.sender!)
+        guard let senderID, entry.producers.contains(where: { $0.matches(senderID) }) else {
             return .failure(.unauthorized(
                 "auth.not-a-producer", "Agency \(context.sender!) may not emit \(type.name) (catalogue producers: \(entry.producers.map(\.description).joined(separator: ", "))).",
                 incident: "unauthorized-event-type", pointer: "/type"))
@@ -159,6 +160,7 @@ public struct Pipeline: Sendable {
     public func route(_ admitted: Admitted) -> Result<Routed, RouterFailure> {
         var context = admitted.context
         let sender = context.sender!
+        let senderID = AgencyID(sender)
         guard let entry = rules.catalogue.entry(named: admitted.type.name) else {
             return .failure(RouterFailure(code: "unknown-type", detail: "catalogue.unknown-type", stage: .route, reason: "The event type vanished from the catalogue."))
         }
@@ -184,7 +186,7 @@ public struct Pipeline: Sendable {
         var offered: [String: [JSONValue]] = [:]
         let envelopeValue = JSONValue.object(event.object)
         for rule in entry.routing {
-            if let producers = rule.fromProducers, !producers.contains(where: { $0.matches(sender) }) { continue }
+            if let producers = rule.fromProducers, !(senderID.map { id in producers.contains { $0.matches(id) } } ?? false) { continue }
             guard let pointer = rule.selectBy else {
                 // A fixed recipient; a wildcard without a field to select by chooses nobody.
                 if let agency = rule.to.agency, !recipients.contains(agency.rawValue) { recipients.append(agency.rawValue) }

@@ -12,8 +12,9 @@ public struct ProjectionRules: Sendable {
         public var keepItems: [(array: [String], field: [String], allowed: Set<String>)]
         public var remove: [[String]]
 
-        func applies(to recipient: String, type: String) -> Bool {
-            recipients.contains { $0.matches(recipient) } && (types.contains("*") || types.contains(type))
+        func applies(to recipient: AgencyID?, type: String) -> Bool {
+            guard let recipient else { return false }
+            return (types.contains("*") || types.contains(type)) && recipients.contains { $0.matches(recipient) }
         }
     }
 
@@ -72,7 +73,9 @@ public struct ProjectionRules: Sendable {
 
     /// The projection for one copy, or nil when the copy is complete (``defaultName``).
     public func projection(for recipient: String, type: String) -> Projection? {
-        projections.first { $0.applies(to: recipient, type: type) }
+        // Parsed once here, not once per pattern: this runs for every copy.
+        let agency = AgencyID(recipient)
+        return projections.first { $0.applies(to: agency, type: type) }
     }
 
     /// The envelope with `projection` applied (unchanged for nil).
