@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 
 static double now_seconds(void) {
     struct timespec ts;
@@ -213,4 +216,9 @@ done:
     free(sent);
     close_connection(conn);
     return r;
+}
+
+void cbench_stop_with_parent(pid_t parent) {
+    (void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) raise(SIGTERM);
 }

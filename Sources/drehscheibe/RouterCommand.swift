@@ -28,6 +28,7 @@ struct RouterCommand: AsyncParsableCommand {
     @Option(name: .customLong("retry-exchange")) var retryExchange = "case.retry"
 
     func run() async throws {
+        BenchChild.stopWithParentIfBenchmarked()
         Observability.bootstrap()
         let logger = Logger(label: "drehscheibe.router")
         var amqp = try connection.configuration(name: "drehscheibe router \(ProcessInfo.processInfo.processIdentifier)")

@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /// The baseline of `drehscheibe bench amqp` and `bench router`: plain C loops over librabbitmq,
 /// as a C programmer would write them, to compare the Swift client against.
@@ -37,5 +38,10 @@ cbench_result cbench_consume(cbench_target target, const char *queue, uint64_t c
 /// when non-null (capacity `count`).
 cbench_result cbench_pass_through(cbench_target target, const char *from, const char *to, uint64_t count,
                                   uint16_t prefetch, uint64_t window, double *latencies);
+
+/// For a process a benchmark started: SIGTERM when the process `parent` ends (prctl
+/// PR_SET_PDEATHSIG, variadic and so not callable from Swift), at once if it already has.
+/// A benchmark killed mid-run would otherwise leave its router running.
+void cbench_stop_with_parent(pid_t parent);
 
 #endif

@@ -1,3 +1,4 @@
+import CBenchLoop
 import Foundation
 
 #if canImport(Glibc)
@@ -20,6 +21,7 @@ struct BenchChild: Sendable {
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         var merged = ProcessInfo.processInfo.environment
         for (key, value) in environment { merged[key] = value }
+        merged[Self.parentVariable] = "\(getpid())"
         var argv = ([executable] + arguments).map { strdup($0) } + [nil]
         var env = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
@@ -42,6 +44,15 @@ struct BenchChild: Sendable {
     }
 
     var residentBytes: Double? { BenchReport.residentBytes(pid: pid) }
+
+    /// Set in the child's environment to the benchmark's pid: the child stops with it.
+    static let parentVariable = "DREHSCHEIBE_BENCH_PARENT"
+
+    /// Called early by a command a benchmark may have started.
+    static func stopWithParentIfBenchmarked() {
+        guard let value = ProcessInfo.processInfo.environment[parentVariable], let parent = pid_t(value) else { return }
+        cbench_stop_with_parent(parent)
+    }
 }
 
 struct BenchError: Error, CustomStringConvertible {
