@@ -81,32 +81,57 @@ struct ShardWorker: Sendable {
                 }
             }
             try await withGracefulShutdownHandler {
-                // Two stages: while one batch's transaction is with the broker, the next batch
-                // is decided. Commits stay one after the other, in arrival order.
+                // Two stages: while one transaction is with the broker, whatever arrives is
+                // decided; the moment the commit returns, everything decided meanwhile goes
+                // into the next one. (Taking the next batch right after starting a commit put
+                // the few messages that had arrived by then into it, and the many that arrived
+                // during the commit waited for two commits instead of one.) Commits stay one
+                // after the other, in arrival order.
                 var committing: Task<Set<String>, any Error>?
-                // A batch takes at most half the prefetch (its inputs stay unacknowledged until
-                // its commit; the next batch arrives within the other half) and at most 32
-                // messages: a commit costs 1–2 ms, deciding a message about 0.2 ms of CPU, so
-                // small batches cost no throughput and keep a message from waiting for a long
-                // batch to be decided before its commit.
+                var decided: [Item] = []
+                // A transaction carries at most half the prefetch (its inputs stay unacknowledged
+                // until it commits; the next ones arrive within the other half) and at most 32
+                // messages: a commit costs more the more it carries.
                 let batchLimit = min(32, max(1, Int(configuration.prefetch) / 2))
-                while let batch = try await arrived.next(limit: batchLimit) {
-                    let now = Date()
-                    var items = await decide(batch, logger: logger)
-                    // The batch before may hold the same message id (a sender that resent): once
-                    // it is known to be delivered, this one is a duplicate. Not before — if that
-                    // commit fails, its inputs come again and must be routed then.
-                    let delivered = try await committing?.value ?? []
-                    if !delivered.isEmpty {
-                        for index in items.indices {
-                            guard case .routed = items[index].kind, let id = items[index].context.messageID, delivered.contains(id) else { continue }
-                            items[index].kind = .duplicate
+                loop: while true {
+                    if committing == nil, !decided.isEmpty {
+                        let now = Date()
+                        let planned = decided.prefix(batchLimit).map { plan($0, now: now) }
+                        decided.removeFirst(planned.count)
+                        committing = Task {
+                            defer { arrived.commitFinished() }
+                            return try await finish(planned, on: channel, now: now, logger: logger)
                         }
                     }
-                    let planned = items.map { plan($0, now: now) }
-                    committing = Task { try await finish(planned, on: channel, now: now, logger: logger) }
+                    switch try await arrived.next(limit: batchLimit) {
+                    case .deliveries(let batch):
+                        var items = await decide(batch, logger: logger)
+                        // An id already waiting to be committed goes out once, in the same or an
+                        // earlier transaction. Should that one not commit (connection lost, or its
+                        // input from before a reconnect), its input comes again and is routed then.
+                        Self.markDuplicates(in: &items, deliveredBy: Set(decided.compactMap { item in
+                            if case .routed = item.kind { return item.context.messageID } else { return nil }
+                        }))
+                        decided += items
+                    case .commitFinished:
+                        guard let finished = committing else { continue }
+                        committing = nil
+                        // What was decided meanwhile may hold the same message id (a sender that
+                        // resent): once the commit is known to have delivered it, it is a
+                        // duplicate. Not before — if that commit fails, its inputs come again and
+                        // must be routed then.
+                        Self.markDuplicates(in: &decided, deliveredBy: try await finished.value)
+                    case .end:
+                        break loop
+                    }
                 }
-                _ = try await committing?.value
+                if let finished = committing { Self.markDuplicates(in: &decided, deliveredBy: try await finished.value) }
+                while !decided.isEmpty {
+                    let now = Date()
+                    let planned = decided.prefix(batchLimit).map { plan($0, now: now) }
+                    decided.removeFirst(planned.count)
+                    Self.markDuplicates(in: &decided, deliveredBy: try await finish(planned, on: channel, now: now, logger: logger))
+                }
             } onGracefulShutdown: {
                 // Stop taking new messages; what arrived is committed before we return.
                 Task { try? await consumer.cancel() }
@@ -115,6 +140,15 @@ struct ShardWorker: Sendable {
         }
         try? await channel.close()
         logger.info("drained")
+    }
+
+    /// Items routed but not yet committed whose message id a commit just delivered.
+    static func markDuplicates(in items: inout [Item], deliveredBy delivered: Set<String>) {
+        guard !delivered.isEmpty else { return }
+        for index in items.indices {
+            guard case .routed = items[index].kind, let id = items[index].context.messageID, delivered.contains(id) else { continue }
+            items[index].kind = .duplicate
+        }
     }
 
     /// Commits one decided batch, then records it. Returns the ids it delivered.
@@ -378,11 +412,20 @@ final class RecentlyDelivered: Sendable {
     }
 }
 
-/// Deliveries between the consumer and the worker: the worker takes everything that arrived
-/// since its last batch, so a burst is started as one batch.
+/// Deliveries between the consumer and the worker, and the worker's wake-up when a commit
+/// returns: the worker decides what arrives while a transaction is with the broker and starts
+/// the next transaction as soon as that one is done.
 final class ArrivalBuffer: Sendable {
+    enum Event: Sendable {
+        case deliveries([Delivery])
+        case commitFinished
+        /// The consumer ended and every delivery was handed out.
+        case end
+    }
+
     private struct State {
         var deliveries: [Delivery] = []
+        var commitFinished = false
         var finished = false
         var error: (any Error)?
         var waiter: CheckedContinuation<Void, Never>?
@@ -391,47 +434,57 @@ final class ArrivalBuffer: Sendable {
     private let state = Mutex(State())
 
     func append(_ delivery: Delivery) {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            state.deliveries.append(delivery)
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume()
+        update { $0.deliveries.append(delivery) }
     }
 
-    /// No more deliveries; `next` returns what is left, then nil (or throws `error`).
+    /// The transaction in flight returned (committed or failed).
+    func commitFinished() {
+        update { $0.commitFinished = true }
+    }
+
+    /// No more deliveries; `next` hands out what is left, then `.end` (or throws `error`).
     func finish(throwing error: (any Error)?) {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        update { state in
             state.finished = true
             state.error = error
+        }
+    }
+
+    private func update(_ change: (inout State) -> Void) {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            change(&state)
             defer { state.waiter = nil }
             return state.waiter
         }
         waiter?.resume()
     }
 
-    /// Up to `limit` deliveries in arrival order, waiting for the first one.
-    func next(limit: Int) async throws -> [Delivery]? {
+    /// A finished commit first (the next one should start at once), else up to `limit`
+    /// deliveries in arrival order; waits when there is neither.
+    func next(limit: Int) async throws -> Event {
         while true {
-            enum Step { case batch([Delivery]), end, failed(any Error), wait }
+            enum Step { case event(Event), failed(any Error), wait }
             let step = state.withLock { state -> Step in
+                if state.commitFinished {
+                    state.commitFinished = false
+                    return .event(.commitFinished)
+                }
                 if !state.deliveries.isEmpty {
                     let count = min(max(limit, 1), state.deliveries.count)
                     let batch = Array(state.deliveries.prefix(count))
                     state.deliveries.removeFirst(count)
-                    return .batch(batch)
+                    return .event(.deliveries(batch))
                 }
-                if state.finished { return state.error.map { .failed($0) } ?? .end }
+                if state.finished { return state.error.map { .failed($0) } ?? .event(.end) }
                 return .wait
             }
             switch step {
-            case .batch(let batch): return batch
-            case .end: return nil
+            case .event(let event): return event
             case .failed(let error): throw error
             case .wait:
                 await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                     let resumeNow = state.withLock { state -> Bool in
-                        if !state.deliveries.isEmpty || state.finished { return true }
+                        if !state.deliveries.isEmpty || state.finished || state.commitFinished { return true }
                         state.waiter = continuation
                         return false
                     }

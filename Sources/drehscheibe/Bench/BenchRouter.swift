@@ -26,6 +26,7 @@ struct BenchRouter: AsyncParsableCommand {
     @Option(help: "Unconfirmed publishes in flight in the pass-through.") var window = 256
     @Option(help: "The router's store (memory | sqlite:PATH | postgres://...).") var store = "memory"
     @Option(help: "The Schemas/ directory.") var schemas: String?
+    @Option(help: "Rate of the latency runs in msg/s (default: half the router's maximum).") var rate: Int?
     @Option(help: "Shard queues behind the consistent-hash exchange (4 as deployed).") var shards = 4
 
     private var routerInputs: [String] { (0..<shards).map { "bench.router.in.\($0)" } }
@@ -92,8 +93,8 @@ struct BenchRouter: AsyncParsableCommand {
         let passMax = try await passDrain.rate
         BenchReport.progress("pass-through: \(Int(passMax)) msg/s")
 
-        // Latency at half the router's maximum, the same rate for both.
-        let rate = max(1, Int(routerMax / 2))
+        // Latency at half the router's maximum (or --rate), the same rate for both.
+        let rate = self.rate ?? max(1, Int(routerMax / 2))
         let paced = rate * seconds
         BenchReport.progress("latency: \(rate) msg/s for \(seconds) s through the router")
         let routerLatency = try await pacedLatency(rate: rate, total: paced, input: "bench.router.shards", output: "bench.router.out", workload: workload, connection: amqp)
