@@ -23,6 +23,8 @@ public struct Pipeline: Sendable {
         public var context: MessageContext
         /// The body as the sender sent it: a copy that needs no change carries these bytes.
         public var body: [UInt8]
+        /// The authenticated sender (`context.sender`), parsed once.
+        public var sender: AgencyID
     }
 
     /// One recipient copy, ready to publish.
@@ -59,11 +61,13 @@ public struct Pipeline: Sendable {
     /// learnt before the failure (for the dead letter, the receipt and the record).
     public func admit(_ inbound: Inbound) -> (result: Result<Admitted, RouterFailure>, context: MessageContext) {
         var context = context(of: inbound)
-        let result = admit(inbound, context: &context).map { event, type in Admitted(event: event, type: type, context: context, body: inbound.body) }
+        let result = admit(inbound, context: &context).map { event, type, sender in
+            Admitted(event: event, type: type, context: context, body: inbound.body, sender: sender)
+        }
         return (result, context)
     }
 
-    func admit(_ inbound: Inbound, context: inout MessageContext) -> Result<(CaseEvent, EventTypeName), RouterFailure> {
+    func admit(_ inbound: Inbound, context: inout MessageContext) -> Result<(CaseEvent, EventTypeName, AgencyID), RouterFailure> {
         // decode
         guard inbound.body.count <= configuration.maximumBytes else {
             return .failure(RouterFailure(
@@ -120,7 +124,7 @@ public struct Pipeline: Sendable {
                 reason: "The message does not match the schema of \(type.full): \(result.errors.count) error(s); first: \(first?.message ?? "-")",
                 violations: Array(violations)))
         }
-        return .success((event, type))
+        return .success((event, type, senderID))
     }
 
     /// The sender is the broker user RabbitMQ authenticated (user_id); a trusted relay (the
@@ -160,7 +164,6 @@ public struct Pipeline: Sendable {
     public func route(_ admitted: Admitted) -> Result<Routed, RouterFailure> {
         var context = admitted.context
         let sender = context.sender!
-        let senderID = AgencyID(sender)
         guard let entry = rules.catalogue.entry(named: admitted.type.name) else {
             return .failure(RouterFailure(code: "unknown-type", detail: "catalogue.unknown-type", stage: .route, reason: "The event type vanished from the catalogue."))
         }
@@ -186,7 +189,7 @@ public struct Pipeline: Sendable {
         var offered: [String: [JSONValue]] = [:]
         let envelopeValue = JSONValue.object(event.object)
         for rule in entry.routing {
-            if let producers = rule.fromProducers, !(senderID.map { id in producers.contains { $0.matches(id) } } ?? false) { continue }
+            if let producers = rule.fromProducers, !producers.contains(where: { $0.matches(admitted.sender) }) { continue }
             guard let pointer = rule.selectBy else {
                 // A fixed recipient; a wildcard without a field to select by chooses nobody.
                 if let agency = rule.to.agency, !recipients.contains(agency.rawValue) { recipients.append(agency.rawValue) }

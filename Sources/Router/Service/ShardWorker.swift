@@ -95,9 +95,7 @@ struct ShardWorker: Sendable {
                 let batchLimit = min(32, max(1, Int(configuration.prefetch) / 2))
                 loop: while true {
                     if committing == nil, !decided.isEmpty {
-                        let now = Date()
-                        let planned = decided.prefix(batchLimit).map { plan($0, now: now) }
-                        decided.removeFirst(planned.count)
+                        let (planned, now) = takeNext(from: &decided, limit: batchLimit)
                         committing = Task {
                             defer { arrived.commitFinished() }
                             return try await finish(planned, on: channel, now: now, logger: logger)
@@ -127,9 +125,7 @@ struct ShardWorker: Sendable {
                 }
                 if let finished = committing { Self.markDuplicates(in: &decided, deliveredBy: try await finished.value) }
                 while !decided.isEmpty {
-                    let now = Date()
-                    let planned = decided.prefix(batchLimit).map { plan($0, now: now) }
-                    decided.removeFirst(planned.count)
+                    let (planned, now) = takeNext(from: &decided, limit: batchLimit)
                     Self.markDuplicates(in: &decided, deliveredBy: try await finish(planned, on: channel, now: now, logger: logger))
                 }
             } onGracefulShutdown: {
@@ -140,6 +136,14 @@ struct ShardWorker: Sendable {
         }
         try? await channel.close()
         logger.info("drained")
+    }
+
+    /// The next transaction: the oldest `limit` decided items, planned now and taken out.
+    private func takeNext(from decided: inout [Item], limit: Int) -> (planned: [Planned], now: Date) {
+        let now = Date()
+        let planned = decided.prefix(limit).map { plan($0, now: now) }
+        decided.removeFirst(planned.count)
+        return (planned, now)
     }
 
     /// Items routed but not yet committed whose message id a commit just delivered.
