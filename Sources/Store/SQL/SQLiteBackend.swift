@@ -10,7 +10,7 @@ import Logging
 /// async lock keeps transactions of this process from interleaving on the connection.
 ///
 /// Only `BEGIN` is awaited: it may wait for another process's write lock (busy timeout), which
-/// must not hold a concurrency thread. Once the lock is held, statements and `COMMIT` run
+/// must not hold a concurrency thread. Once the lock is held, statements, `COMMIT` and `ROLLBACK` run
 /// synchronously on the calling task, so the lock is never held across a hop through the
 /// concurrency pool: on a loaded machine each hop waited seconds behind other work, a
 /// transaction of five statements held the lock for many seconds, and the other process's
@@ -55,7 +55,7 @@ struct SQLiteBackend: SQLBackend {
                 try queue.now { db in try db.commit() }
                 return result
             } catch {
-                try? await queue.writeWithoutTransaction { db in
+                try? queue.now { db in
                     if db.isInsideTransaction { try db.rollback() }
                 }
                 throw error
