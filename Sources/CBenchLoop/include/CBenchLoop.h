@@ -20,6 +20,7 @@ typedef struct {
     char error[256];
     uint64_t messages;
     double seconds;
+    double cpu_seconds;    // CPU time of the loop's thread (set by cbench_pass_through)
 } cbench_result;
 
 /// Publishes `count` persistent messages of `size` bytes to the default exchange with routing

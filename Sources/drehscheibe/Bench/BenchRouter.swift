@@ -76,8 +76,17 @@ struct BenchRouter: AsyncParsableCommand {
                 try? await Task.sleep(for: .milliseconds(100))
             }
         }
-        let routerMax = try await Collector(connection: amqp, queue: "bench.router.out").drain(count).rate
-        BenchReport.progress("router: \(Int(routerMax)) msg/s")
+        // CPU per message from the first copy on (the router's start-up, compiling the schemas,
+        // is not part of it).
+        let cpuAtFirst = Mutex<Double?>(nil)
+        let routerDrain = try await Collector(connection: amqp, queue: "bench.router.out", onFirst: {
+            cpuAtFirst.withLock { $0 = router.cpuSeconds }
+        }).drain(count)
+        let routerMax = routerDrain.rate
+        let routerCPU = (router.cpuSeconds ?? .nan) - (cpuAtFirst.withLock { $0 } ?? .nan)
+        // The first copy's own cost is before the mark: count - 1 messages in that span.
+        let routerCPUPerMessage = routerCPU / Double(max(count - 1, 1)) * 1e6
+        BenchReport.progress("router: \(Int(routerMax)) msg/s, \(Int(routerCPUPerMessage)) µs CPU per message")
         let dead = try await admin.inspectQueue("bench.router.dead").messageCount
         guard dead == 0 else { throw BenchError("the router dead-lettered \(dead) bench messages; see \(log)") }
 
@@ -91,13 +100,16 @@ struct BenchRouter: AsyncParsableCommand {
         }
         _ = try passResult.checked("pass-through")
         let passMax = try await passDrain.rate
-        BenchReport.progress("pass-through: \(Int(passMax)) msg/s")
+        let passCPUPerMessage = passResult.cpu_seconds / Double(max(count, 1)) * 1e6
+        BenchReport.progress("pass-through: \(Int(passMax)) msg/s, \(Int(passCPUPerMessage)) µs CPU per message")
 
         // Latency at half the router's maximum (or --rate), the same rate for both.
         let rate = self.rate ?? max(1, Int(routerMax / 2))
         let paced = rate * seconds
         BenchReport.progress("latency: \(rate) msg/s for \(seconds) s through the router")
+        let cpuBeforePaced = router.cpuSeconds ?? .nan
         let routerLatency = try await pacedLatency(rate: rate, total: paced, input: "bench.router.shards", output: "bench.router.out", workload: workload, connection: amqp)
+        let routerPacedCPUPerMessage = ((router.cpuSeconds ?? .nan) - cpuBeforePaced) / Double(max(paced, 1)) * 1e6
         let routerRSS = max(peakRSS.withLock { $0 }, router.residentBytes ?? 0)
         sampler.cancel()
         _ = await router.terminate()
@@ -117,11 +129,17 @@ struct BenchRouter: AsyncParsableCommand {
         await amqp.close()
 
         var report = BenchReport(name: "router")
-        report.addRow("router", ["max_msgs_per_s": routerMax, "p50_ms": routerLatency.p50, "p99_ms": routerLatency.p99, "rss_mib": routerRSS / 1_048_576])
-        report.addRow("c_pass_through", ["max_msgs_per_s": passMax, "p50_ms": passLatency.p50, "p99_ms": passLatency.p99])
+        report.addRow("router", [
+            "max_msgs_per_s": routerMax, "p50_ms": routerLatency.p50, "p99_ms": routerLatency.p99, "rss_mib": routerRSS / 1_048_576,
+            "cpu_us_per_msg": routerCPUPerMessage, "paced_cpu_us_per_msg": routerPacedCPUPerMessage,
+        ])
+        report.addRow("c_pass_through", [
+            "max_msgs_per_s": passMax, "p50_ms": passLatency.p50, "p99_ms": passLatency.p99, "cpu_us_per_msg": passCPUPerMessage,
+            "paced_cpu_us_per_msg": passPaced.cpu_seconds / Double(max(paced, 1)) * 1e6,
+        ])
         report.addFigure("ratio.router_over_pass_through", routerMax / passMax)
         report.addFigure("latency_rate_msgs_per_s", Double(rate))
-        report.print(columns: ["max_msgs_per_s", "p50_ms", "p99_ms", "rss_mib"], extra: [
+        report.print(columns: ["max_msgs_per_s", "p50_ms", "p99_ms", "rss_mib", "cpu_us_per_msg", "paced_cpu_us_per_msg"], extra: [
             "messages": "\(count)", "bytes": "\(workload.bytes)", "type": workload.type, "store": store, "prefetch": "\(prefetch)", "shards": "\(shards)",
         ])
     }
@@ -205,6 +223,8 @@ private struct Collector: Sendable {
     let connection: Connection
     let queue: String
     var sent: SendTimes? = nil
+    /// Called when the first message arrives (the start of the measured span).
+    var onFirst: (@Sendable () -> Void)? = nil
 
     func drain(_ count: Int) async throws -> (rate: Double, latencies: [Double]) {
         let channel = try await connection.openChannel(publisherConfirms: false)
@@ -217,7 +237,10 @@ private struct Collector: Sendable {
         latencies.reserveCapacity(sent == nil ? 0 : count)
         for try await delivery in consumer {
             let now = ContinuousClock.now
-            if first == nil { first = now }
+            if first == nil {
+                first = now
+                onFirst?()
+            }
             last = now
             if let sent, let id = delivery.properties.messageID, let at = sent.times.withLock({ $0[id] }) {
                 let elapsed = now - at
