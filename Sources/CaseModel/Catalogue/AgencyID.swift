@@ -27,19 +27,20 @@ public struct AgencyID: Hashable, Sendable, Comparable, CustomStringConvertible 
     /// Validates the id syntax; nil for anything that is not an agency id.
     public init?(_ id: String) {
         guard id.utf8.count <= Self.maxLength else { return nil }
-        let parts = id.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-        let kind = String(parts[0])
-        if parts.count == 1 {
-            guard Self.singletonKinds.contains(kind) else { return nil }
-            instance = nil
-        } else {
-            let instance = String(parts[1])
+        // By bytes, not Characters: this runs several times for every message.
+        let dot = id.utf8.firstIndex(of: UInt8(ascii: "."))
+        let kind = String(Substring(id.utf8[..<(dot ?? id.utf8.endIndex)]))
+        if let dot {
+            let instance = String(Substring(id.utf8[id.utf8.index(after: dot)...]))
             switch kind {
             case "abh", "av": guard Self.isOfficeName(instance) else { return nil }
             case "lpol": guard Self.laender.contains(instance) else { return nil }
             default: return nil
             }
             self.instance = instance
+        } else {
+            guard Self.singletonKinds.contains(kind) else { return nil }
+            instance = nil
         }
         self.kind = kind
         rawValue = id
@@ -47,12 +48,13 @@ public struct AgencyID: Hashable, Sendable, Comparable, CustomStringConvertible 
 
     /// The agency of a source URN: `urn:de:migration:abh:berlin` → `abh.berlin`.
     public init?(urn sourceURN: String) {
-        guard sourceURN.hasPrefix(Self.urnPrefix) else { return nil }
-        let rest = sourceURN.dropFirst(Self.urnPrefix.count)
+        guard sourceURN.utf8.starts(with: Self.urnPrefix.utf8) else { return nil }
         // Only the first ':' separates kind and instance; a second one makes the id invalid.
-        guard !rest.contains(".") else { return nil }
-        // Character mapping, not Foundation's replacingOccurrences: this runs for every message.
-        self.init(String(rest.map { $0 == ":" ? "." : $0 }))
+        // By bytes, not Characters or Foundation: this runs for every message.
+        var bytes = Array(sourceURN.utf8.dropFirst(Self.urnPrefix.utf8.count))
+        guard !bytes.contains(UInt8(ascii: ".")) else { return nil }
+        for i in bytes.indices where bytes[i] == UInt8(ascii: ":") { bytes[i] = UInt8(ascii: ".") }
+        self.init(String(decoding: bytes, as: UTF8.self))
     }
 
     /// The source URN: `abh.berlin` → `urn:de:migration:abh:berlin`.

@@ -29,7 +29,12 @@ extension CaseEvent {
     /// `source`) and `app_id`, which AMQP defines as the creating application (the router
     /// stamps its own on what it delivers). The result names attributes only, never values.
     public func mismatches(_ attributes: AMQPAttributes) -> [String] {
-        let expected = amqpAttributes
+        mismatches(attributes, expected: amqpAttributes)
+    }
+
+    /// ``mismatches(_:)`` against this event's ``amqpAttributes`` computed by the caller, who
+    /// needs them again (the router, for the copies it publishes).
+    public func mismatches(_ attributes: AMQPAttributes, expected: AMQPAttributes) -> [String] {
         var result: [String] = []
         if let value = attributes.messageID, value != expected.messageID { result.append("message_id") }
         if let value = attributes.type, value != expected.type { result.append("type") }

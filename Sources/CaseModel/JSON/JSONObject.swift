@@ -112,6 +112,13 @@ public struct JSONObject: Sendable {
         }
     }
 
+    /// Edits the value of member `key` in place (no copy of it while this object is its only
+    /// owner); nil, and `body` is not called, when there is no such member.
+    public mutating func updateValue<R>(forKey key: String, _ body: (inout JSONValue) throws -> R) rethrows -> R? {
+        guard let i = position(of: key) else { return nil }
+        return try body(&members[i].value)
+    }
+
     /// A hashable key with code-point semantics, for the index.
     struct HashKey: Hashable, Sendable {
         let string: String

@@ -25,6 +25,9 @@ public struct Pipeline: Sendable {
         public var body: [UInt8]
         /// The authenticated sender (`context.sender`), parsed once.
         public var sender: AgencyID
+        /// The event's ``CaseModel/CaseEvent/amqpAttributes``, computed once (checked against
+        /// the inbound properties, then carried by the copies).
+        public var attributes: AMQPAttributes
     }
 
     /// One recipient copy, ready to publish.
@@ -61,13 +64,13 @@ public struct Pipeline: Sendable {
     /// learnt before the failure (for the dead letter, the receipt and the record).
     public func admit(_ inbound: Inbound) -> (result: Result<Admitted, RouterFailure>, context: MessageContext) {
         var context = context(of: inbound)
-        let result = admit(inbound, context: &context).map { event, type, sender in
-            Admitted(event: event, type: type, context: context, body: inbound.body, sender: sender)
+        let result = admit(inbound, context: &context).map { event, type, sender, attributes in
+            Admitted(event: event, type: type, context: context, body: inbound.body, sender: sender, attributes: attributes)
         }
         return (result, context)
     }
 
-    func admit(_ inbound: Inbound, context: inout MessageContext) -> Result<(CaseEvent, EventTypeName, AgencyID), RouterFailure> {
+    func admit(_ inbound: Inbound, context: inout MessageContext) -> Result<(CaseEvent, EventTypeName, AgencyID, AMQPAttributes), RouterFailure> {
         // decode
         guard inbound.body.count <= configuration.maximumBytes else {
             return .failure(RouterFailure(
@@ -107,7 +110,8 @@ public struct Pipeline: Sendable {
                 "auth.not-a-producer", "Agency \(context.sender!) may not emit \(type.name) (catalogue producers: \(entry.producers.map(\.description).joined(separator: ", "))).",
                 incident: "unauthorized-event-type", pointer: "/type"))
         }
-        let mismatched = event.mismatches(AMQPAttributes(inbound.properties))
+        let attributes = event.amqpAttributes
+        let mismatched = event.mismatches(AMQPAttributes(inbound.properties), expected: attributes)
         guard mismatched.isEmpty else {
             return .failure(.malformed("amqp.attribute-mismatch", "AMQP properties contradict the envelope: \(mismatched.joined(separator: ", ")).", pointer: nil))
         }
@@ -124,7 +128,7 @@ public struct Pipeline: Sendable {
                 reason: "The message does not match the schema of \(type.full): \(result.errors.count) error(s); first: \(first?.message ?? "-")",
                 violations: Array(violations)))
         }
-        return .success((event, type, senderID))
+        return .success((event, type, senderID, attributes))
     }
 
     /// The sender is the broker user RabbitMQ authenticated (user_id); a trusted relay (the
@@ -236,7 +240,9 @@ public struct Pipeline: Sendable {
                 message = known
             } else {
                 let body = projection == nil && !upcast ? admitted.body : rules.projections.apply(projection, to: envelopeValue).serialized()
-                message = Message(body: body, properties: outputProperties(event, type: currentType, sender: sender, projection: name, context: context))
+                let attributes = upcast ? event.amqpAttributes : admitted.attributes
+                message = Message(body: body, properties: outputProperties(
+                    event, attributes: attributes, type: currentType, sender: sender, projection: name, context: context))
                 messages[projection?.name] = message
             }
             copies.append(Copy(recipient: recipient, projection: name, type: currentType.full, message: message))
@@ -245,8 +251,9 @@ public struct Pipeline: Sendable {
         return .success(Routed(copies: copies, context: context, recipients: recipients))
     }
 
-    func outputProperties(_ event: CaseEvent, type: EventTypeName, sender: String, projection: String, context: MessageContext) -> BasicProperties {
-        let attributes = event.amqpAttributes
+    func outputProperties(
+        _ event: CaseEvent, attributes: AMQPAttributes, type: EventTypeName, sender: String, projection: String, context: MessageContext
+    ) -> BasicProperties {
         var headers = FieldTable()
         for (key, value) in attributes.headers.sorted(by: { $0.key < $1.key }) { headers[key] = .string(value) }
         headers[HubHeader.sender] = .string(sender)

@@ -2,53 +2,62 @@ import CaseModel
 
 /// Pointer-pattern edits for projections: `*` in a pattern matches every array index or
 /// object member at that level.
+///
+/// The edits run for every projected copy, so they work in place: a container is taken out of
+/// `self` (leaving `.null` for the moment) before it is changed, which leaves it uniquely
+/// referenced, and children are edited through the parent's storage. Binding the container
+/// and assigning it back while `self` still holds it would copy it (copy on write) at every
+/// level of the path.
 extension JSONValue {
     /// Removes every member or element the pattern matches; absent paths are ignored.
     /// Returns how many were removed.
     @discardableResult
     mutating func remove(matching pattern: [String]) -> Int {
+        remove(matching: pattern[...])
+    }
+
+    private mutating func remove(matching pattern: ArraySlice<String>) -> Int {
         guard let first = pattern.first else { return 0 }
-        let rest = Array(pattern.dropFirst())
+        let rest = pattern.dropFirst()
         switch self {
         case .object(var object):
+            self = .null
+            defer { self = .object(object) }
             var removed = 0
             let keys = first == "*" ? object.keys : [first]
             for key in keys {
-                guard var child = object[key] else { continue }
                 if rest.isEmpty {
+                    guard object[key] != nil else { continue }
                     object[key] = nil
                     removed += 1
-                } else {
-                    let count = child.remove(matching: rest)
-                    removed += count
-                    // An object emptied by the projection goes too: schemas require content
-                    // in the objects they allow (e.g. identifiers with at least one member).
-                    if count > 0, case .object(let emptied) = child, emptied.isEmpty {
-                        object[key] = nil
-                    } else {
-                        object[key] = child
-                    }
+                    continue
+                }
+                let count = object.updateValue(forKey: key) { $0.remove(matching: rest) } ?? 0
+                removed += count
+                // An object emptied by the projection goes too: schemas require content
+                // in the objects they allow (e.g. identifiers with at least one member).
+                if count > 0, case .object(let emptied)? = object[key], emptied.isEmpty {
+                    object[key] = nil
                 }
             }
-            self = .object(object)
             return removed
         case .array(var array):
-            var removed = 0
+            self = .null
+            defer { self = .array(array) }
             if rest.isEmpty {
                 if first == "*" {
-                    removed = array.count
-                    array.removeAll()
-                } else if let index = Int(first), array.indices.contains(index) {
-                    array.remove(at: index)
-                    removed = 1
+                    defer { array.removeAll() }
+                    return array.count
                 }
-            } else {
-                let indices = first == "*" ? Array(array.indices) : Int(first).map { [$0] } ?? []
-                for index in indices where array.indices.contains(index) {
-                    removed += array[index].remove(matching: rest)
-                }
+                guard let index = Int(first), array.indices.contains(index) else { return 0 }
+                array.remove(at: index)
+                return 1
             }
-            self = .array(array)
+            var removed = 0
+            let indices = first == "*" ? Array(array.indices) : Int(first).map { [$0] } ?? []
+            for index in indices where array.indices.contains(index) {
+                removed += array[index].remove(matching: rest)
+            }
             return removed
         default:
             return 0
@@ -59,25 +68,28 @@ extension JSONValue {
     /// `allowed` (strings). Returns how many were dropped.
     @discardableResult
     mutating func keepItems(at arrayPath: [String], where field: [String], in allowed: Set<String>) -> Int {
+        keepItems(at: arrayPath[...], where: field, in: allowed)
+    }
+
+    private mutating func keepItems(at arrayPath: ArraySlice<String>, where field: [String], in allowed: Set<String>) -> Int {
         guard let first = arrayPath.first else {
             guard case .array(let array) = self else { return 0 }
             let kept = array.filter { item in item.value(at: field)?.stringValue.map(allowed.contains) ?? false }
+            guard kept.count != array.count else { return 0 }
             self = .array(kept)
             return array.count - kept.count
         }
-        let rest = Array(arrayPath.dropFirst())
+        let rest = arrayPath.dropFirst()
         switch self {
         case .object(var object):
-            guard var child = object[first] else { return 0 }
-            let dropped = child.keepItems(at: rest, where: field, in: allowed)
-            object[first] = child
-            self = .object(object)
-            return dropped
+            self = .null
+            defer { self = .object(object) }
+            return object.updateValue(forKey: first) { $0.keepItems(at: rest, where: field, in: allowed) } ?? 0
         case .array(var array):
+            self = .null
+            defer { self = .array(array) }
             guard let index = Int(first), array.indices.contains(index) else { return 0 }
-            let dropped = array[index].keepItems(at: rest, where: field, in: allowed)
-            self = .array(array)
-            return dropped
+            return array[index].keepItems(at: rest, where: field, in: allowed)
         default:
             return 0
         }

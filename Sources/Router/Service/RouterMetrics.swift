@@ -1,20 +1,74 @@
 import Metrics
+import Synchronization
 
 /// swift-metrics instruments of the router (exported for Prometheus by the executable).
 /// Dimensions carry stage, outcome and event type; never ids or personal data.
+///
+/// The instruments are made once per label set and kept: making one asks the metrics backend
+/// (a lock and a lookup by label) and this runs for every message. The event type of a refused
+/// message is whatever the sender wrote, so after ``maximumTypes`` distinct types the rest
+/// count as `other`: a sender cannot grow the hub's memory or the scrape by inventing types.
 struct RouterMetrics: Sendable {
+    static let maximumTypes = 256
+
+    private final class Instruments: Sendable {
+        struct State {
+            var messages: [MessageKey: Counter] = [:]
+            var copies: [String: Counter] = [:]
+            var latency: [String: Timer] = [:]
+            var types: Set<String> = []
+        }
+
+        let state = Mutex(State())
+    }
+
+    private struct MessageKey: Hashable {
+        var outcome: String
+        var stage: String
+        var type: String
+    }
+
+    private let instruments = Instruments()
+
     func message(outcome: String, stage: String, type: String?) {
-        Counter(label: "drehscheibe_router_messages_total", dimensions: [
-            ("outcome", outcome), ("stage", stage), ("type", type ?? "unknown"),
-        ]).increment()
+        let counter = instruments.state.withLock { state in
+            let key = MessageKey(outcome: outcome, stage: stage, type: Self.typeLabel(type, in: &state))
+            if let known = state.messages[key] { return known }
+            let counter = Counter(label: "drehscheibe_router_messages_total", dimensions: [
+                ("outcome", key.outcome), ("stage", key.stage), ("type", key.type),
+            ])
+            state.messages[key] = counter
+            return counter
+        }
+        counter.increment()
     }
 
     func copies(_ count: Int, type: String) {
-        Counter(label: "drehscheibe_router_copies_total", dimensions: [("type", type)]).increment(by: count)
+        let counter = instruments.state.withLock { state in
+            let type = Self.typeLabel(type, in: &state)
+            if let known = state.copies[type] { return known }
+            let counter = Counter(label: "drehscheibe_router_copies_total", dimensions: [("type", type)])
+            state.copies[type] = counter
+            return counter
+        }
+        counter.increment(by: count)
     }
 
     func latency(seconds: Double, outcome: String) {
-        Timer(label: "drehscheibe_router_latency_seconds", dimensions: [("outcome", outcome)])
-            .recordNanoseconds(Int64(seconds * 1e9))
+        let timer = instruments.state.withLock { state in
+            if let known = state.latency[outcome] { return known }
+            let timer = Timer(label: "drehscheibe_router_latency_seconds", dimensions: [("outcome", outcome)])
+            state.latency[outcome] = timer
+            return timer
+        }
+        timer.recordNanoseconds(Int64(seconds * 1e9))
+    }
+
+    private static func typeLabel(_ type: String?, in state: inout Instruments.State) -> String {
+        guard let type else { return "unknown" }
+        if state.types.contains(type) { return type }
+        guard state.types.count < maximumTypes else { return "other" }
+        state.types.insert(type)
+        return type
     }
 }

@@ -1,0 +1,58 @@
+import CaseModel
+@testable import Router
+import Testing
+
+/// The projection edits work in place (see JSONValue+Editing); these pin what they remove and
+/// that the value they started from, still shared with the decoded event, stays as it was.
+@Suite("Projection edits on JSON values (pure)")
+struct JSONEditingTests {
+    let envelope = try! JSONValue(parsing: """
+        {"id":"1","data":{"applicant":{"name":"A","azr":"123"},"guarantors":[{"name":"G1","azr":"9"},{"name":"G2"}],
+         "ids":{"azr":"5"},"persons":[{"role":"applicant"},{"role":"inviter"},{"role":"witness"}]}}
+        """)
+
+    @Test("a pointer removes one member; a wildcard every member or element at its level")
+    func removes() {
+        var value = envelope
+        #expect(value.remove(matching: ["data", "applicant", "azr"]) == 1)
+        #expect(value.remove(matching: ["data", "guarantors", "*", "azr"]) == 1)
+        #expect(value.remove(matching: ["data", "absent", "azr"]) == 0)
+        #expect(value.value(at: ["data", "applicant", "azr"]) == nil)
+        #expect(value.value(at: ["data", "applicant", "name"]) == .string("A"))
+        #expect(value.value(at: ["data", "guarantors", "0"]) == .object(JSONObject([("name", .string("G1"))])))
+        #expect(value.value(at: ["data", "guarantors", "1", "name"]) == .string("G2"))
+    }
+
+    @Test("an object the projection empties goes too; array elements by index and by wildcard")
+    func emptiedAndArrays() {
+        var value = envelope
+        #expect(value.remove(matching: ["data", "ids", "azr"]) == 1)
+        #expect(value.value(at: ["data", "ids"]) == nil)
+        #expect(value.remove(matching: ["data", "persons", "1"]) == 1)
+        #expect(value.value(at: ["data", "persons", "1", "role"]) == .string("witness"))
+        #expect(value.remove(matching: ["data", "persons", "*"]) == 2)
+        #expect(value.value(at: ["data", "persons"])?.arrayValue?.isEmpty == true)
+    }
+
+    @Test("keepItems keeps the elements whose field is allowed")
+    func keepsItems() {
+        var value = envelope
+        #expect(value.keepItems(at: ["data", "persons"], where: ["role"], in: ["applicant", "inviter"]) == 1)
+        #expect(value.value(at: ["data", "persons"])?.arrayValue?.count == 2)
+        #expect(value.keepItems(at: ["data", "persons"], where: ["role"], in: ["applicant", "inviter"]) == 0)
+    }
+
+    @Test("the value an edit started from is unchanged (the edits copy what they share)")
+    func originalUnchanged() {
+        let original = envelope
+        var edited = original
+        edited.remove(matching: ["data", "guarantors", "*", "azr"])
+        edited.remove(matching: ["data", "ids", "azr"])
+        edited.keepItems(at: ["data", "persons"], where: ["role"], in: ["applicant"])
+        #expect(original == envelope)
+        #expect(original.value(at: ["data", "guarantors", "0", "azr"]) == .string("9"))
+        #expect(original.value(at: ["data", "ids", "azr"]) == .string("5"))
+        #expect(original.value(at: ["data", "persons"])?.arrayValue?.count == 3)
+        #expect(edited != original)
+    }
+}
