@@ -56,3 +56,17 @@ struct JSONEditingTests {
         #expect(edited != original)
     }
 }
+
+@Suite("Metric labels (pure)")
+struct MetricLabelTests {
+    @Test("event types a sender invents stop adding labels at the bound; known ones keep theirs")
+    func typeLabelsAreBounded() {
+        var labels = TypeLabels(maximum: 2)
+        #expect(labels.label(for: "a.v1") == "a.v1")
+        #expect(labels.label(for: "b.v1") == "b.v1")
+        #expect(labels.label(for: "invented-\(UInt64.random(in: 0...UInt64.max))") == "other")
+        #expect(labels.label(for: "a.v1") == "a.v1")
+        #expect(labels.label(for: nil) == "unknown")
+        #expect(labels.seen.count == 2)
+    }
+}

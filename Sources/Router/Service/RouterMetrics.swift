@@ -16,7 +16,7 @@ struct RouterMetrics: Sendable {
             var messages: [MessageKey: Counter] = [:]
             var copies: [String: Counter] = [:]
             var latency: [String: Timer] = [:]
-            var types: Set<String> = []
+            var types = TypeLabels(maximum: RouterMetrics.maximumTypes)
         }
 
         let state = Mutex(State())
@@ -32,7 +32,7 @@ struct RouterMetrics: Sendable {
 
     func message(outcome: String, stage: String, type: String?) {
         let counter = instruments.state.withLock { state in
-            let key = MessageKey(outcome: outcome, stage: stage, type: Self.typeLabel(type, in: &state))
+            let key = MessageKey(outcome: outcome, stage: stage, type: state.types.label(for: type))
             if let known = state.messages[key] { return known }
             let counter = Counter(label: "drehscheibe_router_messages_total", dimensions: [
                 ("outcome", key.outcome), ("stage", key.stage), ("type", key.type),
@@ -45,7 +45,7 @@ struct RouterMetrics: Sendable {
 
     func copies(_ count: Int, type: String) {
         let counter = instruments.state.withLock { state in
-            let type = Self.typeLabel(type, in: &state)
+            let type = state.types.label(for: type)
             if let known = state.copies[type] { return known }
             let counter = Counter(label: "drehscheibe_router_copies_total", dimensions: [("type", type)])
             state.copies[type] = counter
@@ -64,11 +64,21 @@ struct RouterMetrics: Sendable {
         timer.recordNanoseconds(Int64(seconds * 1e9))
     }
 
-    private static func typeLabel(_ type: String?, in state: inout Instruments.State) -> String {
+}
+
+/// The `type` label of a message: the event type as long as fewer than `maximum` distinct
+/// ones were seen, then `other` for any new one; `unknown` when the message had none.
+struct TypeLabels {
+    let maximum: Int
+    private(set) var seen: Set<String> = []
+
+    init(maximum: Int) { self.maximum = maximum }
+
+    mutating func label(for type: String?) -> String {
         guard let type else { return "unknown" }
-        if state.types.contains(type) { return type }
-        guard state.types.count < maximumTypes else { return "other" }
-        state.types.insert(type)
+        if seen.contains(type) { return type }
+        guard seen.count < maximum else { return "other" }
+        seen.insert(type)
         return type
     }
 }

@@ -31,6 +31,8 @@ public struct RouterService: Service {
             "amqp.url": "\(configuration.connection.redactedURL)",
         ])
         let recent = RecentlyDelivered()
+        // One set of instruments for all shards, so the bound on event-type labels is the hub's.
+        let metrics = RouterMetrics()
         let reloader = Task { [rules, logger] in
             for await _ in await UnixSignalsSequence(trapping: .sighup) { rules.reload(logger: logger) }
         }
@@ -43,7 +45,7 @@ public struct RouterService: Service {
                 for queue in configuration.queues {
                     let worker = ShardWorker(
                         queue: queue, connection: connection, configuration: configuration, rules: rules, ledger: ledger,
-                        recent: recent, logger: logger)
+                        recent: recent, logger: logger, metrics: metrics)
                     group.addTask { try await worker.run() }
                 }
                 try await group.waitForAll()

@@ -29,7 +29,7 @@ struct ShardWorker: Sendable {
     let ledger: any RoutingLedger
     let recent: RecentlyDelivered
     let logger: Logger
-    let metrics = RouterMetrics()
+    let metrics: RouterMetrics
 
     /// One input and what the stages decided about it. A class: an item is handed from the
     /// decide step to the transaction to the ledger, and copying a struct of this many references
