@@ -17,15 +17,32 @@ struct RouterCommand: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var store: StoreOptions
     @Option(help: "The Schemas/ directory (default: $DREHSCHEIBE_SCHEMAS or ./Schemas).") var schemas: String?
+    @Option(help: "The deployment settings (default: deploy/router/router.json when it exists); options below override single values.")
+    var config: String?
     @Option(help: "Shard queues to consume, comma-separated (default: router.ingress.0-3).") var queues: String?
-    @Option(help: "Unacknowledged messages per shard.") var prefetch: UInt16 = 256
+    @Option(help: "Unacknowledged messages per shard (default 256).") var prefetch: UInt16?
     @Option(name: .customLong("metrics-port"), help: "Serve /metrics, /healthz and /readyz on 127.0.0.1:PORT.") var metricsPort: Int?
-    @Option(name: .customLong("broker-user"), help: "The router's own broker user, set as user_id on its output.") var brokerUser = "drehscheibe-router"
+    @Option(name: .customLong("broker-user"), help: "The router's own broker user, set as user_id on its output (default drehscheibe-router).")
+    var brokerUser: String?
     @Option(name: .customLong("trusted-relay"), help: "Broker users that may republish for an agency (default: the router and drehscheibe-ops).")
     var trustedRelays: [String] = []
-    @Option(name: .customLong("deliver-exchange")) var deliverExchange = "case.deliver"
-    @Option(name: .customLong("dead-exchange")) var deadExchange = "case.dead"
-    @Option(name: .customLong("retry-exchange")) var retryExchange = "case.retry"
+    @Option(name: .customLong("deliver-exchange")) var deliverExchange: String?
+    @Option(name: .customLong("dead-exchange")) var deadExchange: String?
+    @Option(name: .customLong("retry-exchange")) var retryExchange: String?
+
+    static let defaultSettingsFile = "deploy/router/router.json"
+
+    /// The settings file named by --config (which must exist), else the deployed default if present.
+    func settings() throws -> RouterSettings {
+        let path = config ?? Self.defaultSettingsFile
+        guard config != nil || FileManager.default.fileExists(atPath: path) else { return RouterSettings() }
+        guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read the router settings \(path)") }
+        do {
+            return try RouterSettings(json: Array(data))
+        } catch {
+            throw ValidationError("the router settings \(path) cannot be used: \(error)")
+        }
+    }
 
     func run() async throws {
         BenchChild.stopWithParentIfBenchmarked()
@@ -33,14 +50,19 @@ struct RouterCommand: AsyncParsableCommand {
         let logger = Logger(label: "drehscheibe.router")
         var amqp = try connection.configuration(name: "drehscheibe router \(ProcessInfo.processInfo.processIdentifier)")
         amqp.recovery = .init(maximumBackoff: .seconds(5))
-        var pipeline = PipelineConfiguration()
-        pipeline.brokerUser = brokerUser
-        pipeline.trustedRelays = trustedRelays.isEmpty ? [brokerUser, "drehscheibe-ops"] : Set(trustedRelays)
-        let configuration = RouterConfiguration(
-            connection: amqp,
-            queues: queues.map { $0.split(separator: ",").map(String.init) } ?? RouterConfiguration.defaultShards,
-            prefetch: prefetch, deliverExchange: deliverExchange, deadExchange: deadExchange, retryExchange: retryExchange,
-            pipeline: pipeline, schemasDirectory: SchemasLocation.directory(schemas))
+        // Defaults, then the settings file, then the options given on the command line.
+        var configuration = RouterConfiguration(connection: amqp, schemasDirectory: SchemasLocation.directory(schemas))
+        try settings().apply(to: &configuration)
+        if let queues { configuration.queues = queues.split(separator: ",").map(String.init) }
+        if let prefetch { configuration.prefetch = prefetch }
+        if let brokerUser {
+            configuration.pipeline.brokerUser = brokerUser
+            if trustedRelays.isEmpty { configuration.pipeline.trustedRelays.insert(brokerUser) }
+        }
+        if !trustedRelays.isEmpty { configuration.pipeline.trustedRelays = Set(trustedRelays) }
+        if let deliverExchange { configuration.deliverExchange = deliverExchange }
+        if let deadExchange { configuration.deadExchange = deadExchange }
+        if let retryExchange { configuration.retryExchange = retryExchange }
         let (ledger, storeService) = try store.ledger(logger: logger)
         let router: RouterService
         do {

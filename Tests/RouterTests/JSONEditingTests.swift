@@ -70,3 +70,16 @@ struct MetricLabelTests {
         #expect(labels.seen.count == 2)
     }
 }
+
+@Suite("Transaction size (pure)")
+struct TransactionSizeTests {
+    @Test("a transaction takes up to the limit, stops before the byte budget, and always takes one")
+    func bounded() {
+        #expect(ShardWorker.transactionCount(outputBytes: Array(repeating: 1_000, count: 300), limit: 128, bytes: 8 << 20) == 128)
+        #expect(ShardWorker.transactionCount(outputBytes: [3, 3, 3, 3], limit: 128, bytes: 10) == 3)
+        #expect(ShardWorker.transactionCount(outputBytes: [50, 1], limit: 128, bytes: 10) == 1)
+        #expect(ShardWorker.transactionCount(outputBytes: [1, 50, 1], limit: 128, bytes: 10) == 1)
+        #expect(ShardWorker.transactionCount(outputBytes: [5, 5], limit: 128, bytes: 10) == 2)
+        #expect(ShardWorker.transactionCount(outputBytes: [], limit: 128, bytes: 10) == 0)
+    }
+}

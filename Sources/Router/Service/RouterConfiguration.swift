@@ -2,7 +2,7 @@ import AMQP
 import Foundation
 
 /// How a router instance connects and what it consumes. Rules come from `schemasDirectory`;
-/// deployment values from deploy/ (see deploy/router/router.env).
+/// deployment values from deploy/router/router.json (``RouterSettings``).
 public struct RouterConfiguration: Sendable {
     public var connection: ConnectionConfiguration
     /// The shard queues to consume. Every instance consumes all shards; single active consumer
@@ -11,6 +11,11 @@ public struct RouterConfiguration: Sendable {
     /// Unacknowledged inputs per shard; a transaction commits at most half of them, so the
     /// next batch arrives while one is committed.
     public var prefetch: UInt16
+    /// Output bytes (bodies of copies, dead letters, receipts) one transaction carries at most;
+    /// an item larger than that goes alone. The broker holds an uncommitted transaction in
+    /// memory, and half the prefetch of 1 MiB messages with several recipients each would be
+    /// hundreds of MiB.
+    public var transactionBytes: Int
     public var deliverExchange: String
     public var deadExchange: String
     public var retryExchange: String
@@ -19,7 +24,7 @@ public struct RouterConfiguration: Sendable {
     public var schemasDirectory: URL
 
     public init(
-        connection: ConnectionConfiguration, queues: [String] = Self.defaultShards, prefetch: UInt16 = 256,
+        connection: ConnectionConfiguration, queues: [String] = Self.defaultShards, prefetch: UInt16 = 256, transactionBytes: Int = 8 << 20,
         deliverExchange: String = "case.deliver", deadExchange: String = "case.dead", retryExchange: String = "case.retry",
         retry: RetryPolicy = RetryPolicy(), pipeline: PipelineConfiguration = PipelineConfiguration(),
         schemasDirectory: URL
@@ -27,6 +32,7 @@ public struct RouterConfiguration: Sendable {
         self.connection = connection
         self.queues = queues
         self.prefetch = prefetch
+        self.transactionBytes = transactionBytes
         self.deliverExchange = deliverExchange
         self.deadExchange = deadExchange
         self.retryExchange = retryExchange

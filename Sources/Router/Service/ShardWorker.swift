@@ -171,9 +171,24 @@ struct ShardWorker: Sendable {
     /// The next transaction: the oldest `limit` decided items, planned now and taken out.
     private func takeNext(from decided: inout [Item], limit: Int) -> (planned: [Planned], now: Date) {
         let now = Date()
-        let planned = decided.prefix(limit).map { plan($0, now: now) }
-        decided.removeFirst(planned.count)
+        var planned = decided.prefix(limit).map { plan($0, now: now) }
+        let count = Self.transactionCount(
+            outputBytes: planned.map { $0.outputs.reduce(0) { $0 + $1.message.body.count } }, limit: limit, bytes: configuration.transactionBytes)
+        // What does not fit is planned again for the next transaction (rare: large messages).
+        planned.removeLast(planned.count - count)
+        decided.removeFirst(count)
         return (planned, now)
+    }
+
+    /// How many of the oldest items go into the next transaction: at most `limit`, and no more
+    /// than `bytes` of output, but always at least one.
+    static func transactionCount(outputBytes: [Int], limit: Int, bytes: Int) -> Int {
+        var total = 0
+        for (index, size) in outputBytes.prefix(limit).enumerated() {
+            total += size
+            if index > 0, total > bytes { return index }
+        }
+        return min(outputBytes.count, limit)
     }
 
     /// Items routed but not yet committed whose message id a commit just delivered.

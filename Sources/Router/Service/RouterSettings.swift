@@ -1,0 +1,103 @@
+import CaseModel
+
+/// The router's deployment settings file (deploy/router/router.json, see its README): the
+/// values of ``RouterConfiguration`` that differ between deployments. Every key is optional;
+/// unknown keys are refused so a misspelt setting does not silently keep its default.
+public struct RouterSettings: Sendable, Equatable {
+    public var queues: [String]?
+    public var prefetch: UInt16?
+    public var transactionBytes: Int?
+    public var brokerUser: String?
+    public var trustedRelays: [String]?
+    public var deliverExchange: String?
+    public var deadExchange: String?
+    public var retryExchange: String?
+    public var retryTiers: [String]?
+    public var maximumAttempts: Int?
+
+    public init() {}
+
+    static let keys: Set<String> = [
+        "queues", "prefetch", "transactionBytes", "brokerUser", "trustedRelays", "deliverExchange", "deadExchange",
+        "retryExchange", "retryTiers", "maximumAttempts",
+    ]
+
+    /// Parses the file; each error names the key and what is wrong with it.
+    public init(json bytes: [UInt8]) throws(SettingsError) {
+        let root: JSONObject
+        do {
+            guard let object = try JSONValue(parsing: bytes).objectValue else { throw SettingsError("the settings must be a JSON object") }
+            root = object
+        } catch let error as SettingsError {
+            throw error
+        } catch {
+            throw SettingsError("not valid JSON (\(error))")
+        }
+        if let unknown = root.keys.first(where: { !Self.keys.contains($0) }) {
+            throw SettingsError("unknown key '\(unknown)' (known: \(Self.keys.sorted().joined(separator: ", ")))")
+        }
+        queues = try Self.strings(root, "queues")
+        if let value = try Self.integer(root, "prefetch") {
+            guard let prefetch = UInt16(exactly: value), prefetch > 0 else { throw SettingsError("prefetch must be 1…65535, not \(value)") }
+            self.prefetch = prefetch
+        }
+        if let value = try Self.integer(root, "transactionBytes") {
+            guard value > 0 else { throw SettingsError("transactionBytes must be positive, not \(value)") }
+            transactionBytes = Int(value)
+        }
+        brokerUser = try Self.string(root, "brokerUser")
+        trustedRelays = try Self.strings(root, "trustedRelays", allowEmpty: true)
+        deliverExchange = try Self.string(root, "deliverExchange")
+        deadExchange = try Self.string(root, "deadExchange")
+        retryExchange = try Self.string(root, "retryExchange")
+        retryTiers = try Self.strings(root, "retryTiers")
+        if let value = try Self.integer(root, "maximumAttempts") {
+            guard value >= 1, value <= 100 else { throw SettingsError("maximumAttempts must be 1…100, not \(value)") }
+            maximumAttempts = Int(value)
+        }
+    }
+
+    /// `configuration` with the values this file sets. Without `trustedRelays` the relays are
+    /// the router's own broker user and drehscheibe-ops.
+    public func apply(to configuration: inout RouterConfiguration) {
+        if let queues { configuration.queues = queues }
+        if let prefetch { configuration.prefetch = prefetch }
+        if let transactionBytes { configuration.transactionBytes = transactionBytes }
+        if let brokerUser { configuration.pipeline.brokerUser = brokerUser }
+        configuration.pipeline.trustedRelays = trustedRelays.map { Set($0) } ?? [configuration.pipeline.brokerUser, "drehscheibe-ops"]
+        if let deliverExchange { configuration.deliverExchange = deliverExchange }
+        if let deadExchange { configuration.deadExchange = deadExchange }
+        if let retryExchange { configuration.retryExchange = retryExchange }
+        if let retryTiers { configuration.retry.tiers = retryTiers }
+        if let maximumAttempts { configuration.retry.maximumAttempts = maximumAttempts }
+    }
+
+    private static func string(_ root: JSONObject, _ key: String) throws(SettingsError) -> String? {
+        guard let value = root[key] else { return nil }
+        guard let text = value.stringValue, !text.isEmpty else { throw SettingsError("\(key) must be a non-empty string") }
+        return text
+    }
+
+    private static func strings(_ root: JSONObject, _ key: String, allowEmpty: Bool = false) throws(SettingsError) -> [String]? {
+        guard let value = root[key] else { return nil }
+        guard let items = value.arrayValue, allowEmpty || !items.isEmpty else { throw SettingsError("\(key) must be a non-empty array of strings") }
+        var result: [String] = []
+        for item in items {
+            guard let text = item.stringValue, !text.isEmpty else { throw SettingsError("\(key) must hold non-empty strings only") }
+            result.append(text)
+        }
+        return result
+    }
+
+    private static func integer(_ root: JSONObject, _ key: String) throws(SettingsError) -> Int64? {
+        guard let value = root[key] else { return nil }
+        guard let number = value.numberValue?.int64Value else { throw SettingsError("\(key) must be an integer") }
+        return number
+    }
+}
+
+/// A settings file that cannot be used; the message says which key and why.
+public struct SettingsError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

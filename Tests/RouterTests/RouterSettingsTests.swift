@@ -1,0 +1,61 @@
+import AMQP
+import Foundation
+@testable import Router
+import TestSupport
+import Testing
+
+@Suite("Router settings file (pure)")
+struct RouterSettingsTests {
+    func configuration() -> RouterConfiguration {
+        RouterConfiguration(connection: ConnectionConfiguration(host: "localhost"), schemasDirectory: schemasDirectory)
+    }
+
+    @Test("deploy/router/router.json parses and describes the deployed topology")
+    func deployedFile() throws {
+        let url = TestBroker.packageRoot.appendingPathComponent("deploy/router/router.json")
+        let settings = try RouterSettings(json: Array(Data(contentsOf: url)))
+        var configuration = configuration()
+        settings.apply(to: &configuration)
+        #expect(configuration.queues == RouterConfiguration.defaultShards)
+        #expect(configuration.transactionBytes == 8 << 20)
+        #expect(configuration.pipeline.trustedRelays == ["drehscheibe-router", "drehscheibe-ops"])
+        // Each retry tier is a queue the broker definitions declare.
+        let definitions = try String(contentsOf: TestBroker.packageRoot.appendingPathComponent("deploy/rabbitmq/definitions.json"), encoding: .utf8)
+        for tier in configuration.retry.tiers { #expect(definitions.contains("\"retry.\(tier)\""), "retry.\(tier)") }
+    }
+
+    @Test("values override the defaults; a changed broker user is a trusted relay unless relays are listed")
+    func overrides() throws {
+        let settings = try RouterSettings(json: Array(#"{"queues": ["a", "b"], "prefetch": 64, "brokerUser": "router-2", "retryTiers": ["1m"], "maximumAttempts": 2}"#.utf8))
+        var configuration = configuration()
+        settings.apply(to: &configuration)
+        #expect(configuration.queues == ["a", "b"])
+        #expect(configuration.prefetch == 64)
+        #expect(configuration.pipeline.brokerUser == "router-2")
+        #expect(configuration.pipeline.trustedRelays == ["router-2", "drehscheibe-ops"])
+        #expect(configuration.retry.tier(afterAttempts: 1) == "1m")
+        #expect(configuration.retry.tier(afterAttempts: 2) == nil)
+        #expect(configuration.deliverExchange == "case.deliver")
+    }
+
+    @Test("unknown keys and bad values are refused with the key named", arguments: [
+        (#"{"prefech": 10}"#, "unknown key 'prefech'"),
+        (#"{"prefetch": 0}"#, "prefetch must be 1…65535"),
+        (#"{"prefetch": 70000}"#, "prefetch must be 1…65535"),
+        (#"{"prefetch": "256"}"#, "prefetch must be an integer"),
+        (#"{"queues": []}"#, "queues must be a non-empty array"),
+        (#"{"queues": ["a", 1]}"#, "queues must hold non-empty strings"),
+        (#"{"transactionBytes": -1}"#, "transactionBytes must be positive"),
+        (#"{"maximumAttempts": 0}"#, "maximumAttempts must be 1…100"),
+        (#"["queues"]"#, "must be a JSON object"),
+        (#"{"queues": "#, "not valid JSON"),
+    ])
+    func refused(json: String, message: String) {
+        do {
+            _ = try RouterSettings(json: Array(json.utf8))
+            Issue.record("accepted \(json)")
+        } catch {
+            #expect(error.description.contains(message), "\(error)")
+        }
+    }
+}
