@@ -23,6 +23,18 @@ public struct Consumer: AsyncSequence, Sendable {
     }
 }
 
+/// A consumer started with handlers (``Channel/consume(queue:tag:exclusive:arguments:onDelivery:onEnd:)``).
+public struct ConsumerSubscription: Sendable {
+    public let tag: String
+    public let queue: String
+    let channel: Channel
+
+    /// basic.cancel: stops deliveries; `onEnd(nil)` follows.
+    public func cancel() async throws {
+        try await channel.loop.cancel(consumerTag: tag, on: channel.number)
+    }
+}
+
 extension Channel {
     /// Starts a consumer with manual acknowledgements (basic.consume, no-ack off). Set the
     /// channel's prefetch first to bound unacknowledged deliveries.
@@ -39,8 +51,26 @@ extension Channel {
             }
         }
         try await loop.consume(
-            queue: queue, tag: tag, exclusive: exclusive, arguments: arguments, on: number, continuation: continuation)
+            queue: queue, tag: tag, exclusive: exclusive, arguments: arguments, on: number, sink: DeliverySink(continuation))
         return Consumer(tag: tag, queue: queue, stream: stream, channel: self)
+    }
+
+    /// Starts a consumer (manual acknowledgements) whose deliveries go to `onDelivery`, in
+    /// order, on the connection's I/O thread: no task is woken per message, which matters for
+    /// a consumer that batches anyway (the router's shard workers). `onEnd` is called once, with
+    /// nil when the consumer was cancelled or its channel closed by the client, else with why
+    /// (`.consumerCancelled`, `.channelClosedByServer`, `.connectionLost` for good). Across
+    /// reconnects it simply continues. Both handlers hold up the connection while they run:
+    /// they must only hand the delivery on, never block or wait.
+    public func consume(
+        queue: String, tag: String? = nil, exclusive: Bool = false, arguments: FieldTable = [:],
+        onDelivery: @escaping @Sendable (Delivery) -> Void, onEnd: @escaping @Sendable ((any Error)?) -> Void
+    ) async throws -> ConsumerSubscription {
+        let tag = tag ?? "drehscheibe-\(UUID().uuidString.lowercased())"
+        try await loop.consume(
+            queue: queue, tag: tag, exclusive: exclusive, arguments: arguments, on: number,
+            sink: DeliverySink(deliver: onDelivery, end: onEnd))
+        return ConsumerSubscription(tag: tag, queue: queue, channel: self)
     }
 
     /// basic.get: fetches one message for inspection, or nil if the queue is empty.

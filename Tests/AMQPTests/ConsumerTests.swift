@@ -1,5 +1,6 @@
 import AMQP
 import Foundation
+import Synchronization
 import TestSupport
 import Testing
 
@@ -117,6 +118,59 @@ struct ConsumerTests {
         #expect(error?.code == .messageReturned)
         try await channel.deleteExchange(source)
         await #expect(throws: AMQPError.self) { try await channel.checkExchange(source) }
+        await connection.close()
+    }
+}
+
+/// What a handler consumer was given, for the test to wait on.
+private final class Received: Sendable {
+    let state = Mutex<(bodies: [String], ends: [String])>(([], []))
+    let changed = AsyncStream<Void>.makeStream()
+
+    func deliver(_ delivery: Delivery) {
+        state.withLock { $0.bodies.append(String(decoding: delivery.body, as: UTF8.self)) }
+        try? delivery.ack()
+        changed.continuation.yield()
+    }
+
+    func end(_ error: (any Error)?) {
+        state.withLock { $0.ends.append(error.map { "\(($0 as? AMQPError)?.code.rawValue ?? "\($0)")" } ?? "nil") }
+        changed.continuation.yield()
+    }
+
+    /// Waits (on the notifications, no polling) until `condition` holds.
+    func wait(until condition: @Sendable ((bodies: [String], ends: [String])) -> Bool) async {
+        if state.withLock({ condition($0) }) { return }
+        for await _ in changed.stream where state.withLock({ condition($0) }) { return }
+    }
+}
+
+@Suite("Consumers with handlers")
+struct HandlerConsumerTests {
+    @Test("deliveries reach the handler in order; a cancel ends it once with nil, a deleted queue with consumerCancelled")
+    func handlerConsumer() async throws {
+        let connection = try await connect()
+        let channel = try await connection.openChannel()
+        let queue = uniqueName("handler")
+        try await channel.declareQueue(queue, durable: false)
+        let received = Received()
+        let subscription = try await channel.consume(queue: queue, onDelivery: received.deliver, onEnd: received.end)
+        for index in 0..<200 { try await channel.publish(Message("m\(index)"), exchange: "", routingKey: queue) }
+        try await withDeadline(.seconds(20), "200 deliveries") { await received.wait { $0.bodies.count == 200 } }
+        #expect(received.state.withLock { $0.bodies } == (0..<200).map { "m\($0)" })
+        try await subscription.cancel()
+        try await withDeadline(.seconds(20), "the end") { await received.wait { !$0.ends.isEmpty } }
+        // Closing the channel afterwards does not end it a second time.
+        try await channel.close()
+        #expect(received.state.withLock { $0.ends } == ["nil"])
+        #expect(try await connection.openChannel().inspectQueue(queue).messageCount == 0)
+
+        let other = try await connection.openChannel()
+        let second = Received()
+        _ = try await other.consume(queue: queue, onDelivery: second.deliver, onEnd: second.end)
+        try await connection.openChannel().deleteQueue(queue)
+        try await withDeadline(.seconds(20), "the cancel notification") { await second.wait { !$0.ends.isEmpty } }
+        #expect(second.state.withLock { $0.ends } == ["amqp.consumer-cancelled"])
         await connection.close()
     }
 }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The I/O thread's state of one channel. Lives only on the connection's I/O thread.
 final class ChannelRuntime {
     enum State {
@@ -50,15 +52,40 @@ final class ConsumerRuntime {
     let queue: String
     let exclusive: Bool
     let arguments: FieldTable
-    let continuation: AsyncThrowingStream<Delivery, any Error>.Continuation
+    let sink: DeliverySink
 
-    init(tag: String, queue: String, exclusive: Bool, arguments: FieldTable,
-         continuation: AsyncThrowingStream<Delivery, any Error>.Continuation) {
+    init(tag: String, queue: String, exclusive: Bool, arguments: FieldTable, sink: DeliverySink) {
         self.tag = tag
         self.queue = queue
         self.exclusive = exclusive
         self.arguments = arguments
-        self.continuation = continuation
+        self.sink = sink
+    }
+}
+
+/// Where the I/O thread hands a consumer's deliveries, in order, and says once that it ended
+/// (nil: cancelled or closed by the client; else why): a ``Consumer``'s stream, or the
+/// handlers of ``Channel/consume(queue:tag:exclusive:arguments:onDelivery:onEnd:)``.
+struct DeliverySink: Sendable {
+    let deliver: @Sendable (Delivery) -> Void
+    let end: @Sendable ((any Error)?) -> Void
+
+    /// Handlers; `end` is passed on the first time only (a consumer can be ended by a cancel
+    /// and then again by its channel closing).
+    init(deliver: @escaping @Sendable (Delivery) -> Void, end: @escaping @Sendable ((any Error)?) -> Void) {
+        let ended = Atomic<Bool>(false)
+        self.deliver = deliver
+        self.end = { error in
+            guard !ended.exchange(true, ordering: .relaxed) else { return }
+            end(error)
+        }
+    }
+
+    init(_ continuation: AsyncThrowingStream<Delivery, any Error>.Continuation) {
+        deliver = { continuation.yield($0) }
+        end = { error in
+            if let error { continuation.finish(throwing: error) } else { continuation.finish() }
+        }
     }
 }
 

@@ -386,7 +386,7 @@ final class ConnectionLoop: @unchecked Sendable {
         case .cancel(let tag):
             if let consumer = channel.consumers.removeValue(forKey: tag) {
                 logger.warning("broker cancelled consumer", metadata: ["amqp.consumer": "\(tag)", "amqp.queue": "\(consumer.queue)"])
-                consumer.continuation.finish(throwing: AMQPError(
+                consumer.sink.end(AMQPError(
                     .consumerCancelled, channel: channel.id,
                     context: "the broker cancelled the consumer of queue '\(consumer.queue)' (deleted or unavailable)"))
             }
@@ -404,7 +404,7 @@ final class ConnectionLoop: @unchecked Sendable {
                 acknowledger: Acknowledger(loop: self, channel: channel.id, epoch: channel.epoch))
             if let consumer = channel.consumers[consumerTag] {
                 channel.acks.delivered(deliveryTag)
-                consumer.continuation.yield(delivery)
+                consumer.sink.deliver(delivery)
             } else {
                 // A delivery racing a cancel: hand it back rather than hold it unacknowledged.
                 if let connection { _ = amqp_basic_reject(connection, channel.id, deliveryTag, 1) }
@@ -531,13 +531,13 @@ final class ConnectionLoop: @unchecked Sendable {
 
     func consume(
         queue: String, tag: String, exclusive: Bool, arguments: FieldTable, on channelID: UInt16,
-        continuation: AsyncThrowingStream<Delivery, any Error>.Continuation
+        sink: DeliverySink
     ) async throws {
         _ = try await perform { (loop, done: @escaping @Sendable (Result<RPCReply, AMQPError>) -> Void) in
             guard let channel = loop.channels[channelID] else {
                 return done(.failure(AMQPError(.channelClosed, channel: channelID, context: "the channel is closed")))
             }
-            let consumer = ConsumerRuntime(tag: tag, queue: queue, exclusive: exclusive, arguments: arguments, continuation: continuation)
+            let consumer = ConsumerRuntime(tag: tag, queue: queue, exclusive: exclusive, arguments: arguments, sink: sink)
             channel.consumers[tag] = consumer
             loop.enqueueRPC(on: channelID, .basicConsume(queue: queue, consumerTag: tag, exclusive: exclusive, arguments: arguments)) { result in
                 if case .failure = result { channel.consumers.removeValue(forKey: tag) }
@@ -553,7 +553,7 @@ final class ConnectionLoop: @unchecked Sendable {
             }
             loop.enqueueRPC(on: channelID, .basicCancel(consumerTag: consumerTag)) { result in
                 channel.consumers.removeValue(forKey: consumerTag)
-                consumer.continuation.finish()
+                consumer.sink.end(nil)
                 done(result)
             }
         }
@@ -678,7 +678,7 @@ final class ConnectionLoop: @unchecked Sendable {
         for completion in channel.confirms.failAll() { completion(.failure(failure)) }
         let isClientClose = failure.code == .channelClosed
         for consumer in channel.consumers.values {
-            if isClientClose { consumer.continuation.finish() } else { consumer.continuation.finish(throwing: failure) }
+            if isClientClose { consumer.sink.end(nil) } else { consumer.sink.end(failure) }
         }
         channel.consumers.removeAll()
         held.removeAll { hold in
@@ -714,7 +714,7 @@ final class ConnectionLoop: @unchecked Sendable {
             channel.acks.reset()
             if channel.state == .closing {
                 channels.removeValue(forKey: channel.id)
-                for consumer in channel.consumers.values { consumer.continuation.finish() }
+                for consumer in channel.consumers.values { consumer.sink.end(nil) }
             } else {
                 channel.state = .suspended
             }
@@ -734,7 +734,7 @@ final class ConnectionLoop: @unchecked Sendable {
     func giveUp(_ error: AMQPError) {
         state = .closed(error)
         for channel in channels.values {
-            for consumer in channel.consumers.values { consumer.continuation.finish(throwing: error) }
+            for consumer in channel.consumers.values { consumer.sink.end(error) }
         }
         channels.removeAll()
         shared.withLock { $0.epochs.removeAll() }
@@ -748,7 +748,7 @@ final class ConnectionLoop: @unchecked Sendable {
                 for completion in channel.confirms.failAll() { completion(.failure(closing)) }
                 for rpc in channel.rpcs { rpc.completion(.failure(closing)) }
                 channel.rpcs.removeAll()
-                for consumer in channel.consumers.values { consumer.continuation.finish() }
+                for consumer in channel.consumers.values { consumer.sink.end(nil) }
             }
             for hold in held { hold.request.completion(.failure(closing)) }
             held.removeAll()
@@ -762,7 +762,7 @@ final class ConnectionLoop: @unchecked Sendable {
             self.connection = nil
         }
         for channel in channels.values {
-            for consumer in channel.consumers.values { consumer.continuation.finish() }
+            for consumer in channel.consumers.values { consumer.sink.end(nil) }
         }
         channels.removeAll()
         state = .closed(error)

@@ -91,81 +91,89 @@ struct ShardWorker: Sendable {
         let channel = try await connection.openChannel(publisherConfirms: false)
         try await channel.selectTransactions()
         try await channel.setPrefetch(configuration.prefetch)
-        let consumer = try await channel.consume(queue: queue)
-        logger.info("consuming")
+        // The connection's I/O thread puts each delivery straight into the buffer (no task is
+        // woken per message), so whatever arrived while the last batch was committed is
+        // decided and committed together.
         let arrived = ArrivalBuffer()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            // The reader only moves deliveries into the buffer, so whatever arrived while the
-            // last batch was committed is decided and committed together.
-            group.addTask {
-                do {
-                    for try await delivery in consumer { arrived.append(delivery) }
-                    arrived.finish(throwing: nil)
-                } catch {
-                    arrived.finish(throwing: error)
-                }
-            }
-            try await withGracefulShutdownHandler {
-                // Two stages: while one transaction is with the broker, whatever arrives is
-                // decided; the moment the commit returns, everything decided meanwhile goes
-                // into the next one. (Taking the next batch right after starting a commit put
-                // the few messages that had arrived by then into it, and the many that arrived
-                // during the commit waited for two commits instead of one.) Commits stay one
-                // after the other, in arrival order.
-                var committing: Task<Set<String>, any Error>?
-                var decided: [Item] = []
-                // A transaction carries at most half the prefetch: its inputs stay unacknowledged
-                // until it commits, and the next ones arrive within the other half. Under steady
-                // load a transaction holds what arrived during the last commit (a few messages);
-                // the limit matters only for a backlog, where large transactions drain it
-                // fastest: the broker's commit costs about the same per message (0.6 ms each,
-                // 22 ms for 32, 74 ms for 128 on the benchmark machine), but fewer commits leave
-                // fewer gaps between them (waking the loop, planning, 4–8 ms each under load).
-                // Capped at 32 the drain ran at 4,200–4,460 msg/s, at 128 at 5,010–5,280.
-                let batchLimit = max(1, Int(configuration.prefetch) / 2)
-                loop: while true {
-                    if committing == nil, !decided.isEmpty {
-                        let (planned, now) = takeNext(from: &decided, limit: batchLimit)
-                        committing = Task {
-                            defer { arrived.commitFinished() }
-                            return try await finish(planned, on: channel, now: now, logger: logger)
-                        }
-                    }
-                    switch try await arrived.next(limit: batchLimit) {
-                    case .deliveries(let batch):
-                        var items = await decide(batch, logger: logger)
-                        // An id already waiting to be committed goes out once, in the same or an
-                        // earlier transaction. Should that one not commit (connection lost, or its
-                        // input from before a reconnect), its input comes again and is routed then.
-                        Self.markDuplicates(in: &items, deliveredBy: Set(decided.compactMap { item in
-                            if case .routed = item.kind { return item.context.messageID } else { return nil }
-                        }))
-                        decided += items
-                    case .commitFinished:
-                        guard let finished = committing else { continue }
-                        committing = nil
-                        // What was decided meanwhile may hold the same message id (a sender that
-                        // resent): once the commit is known to have delivered it, it is a
-                        // duplicate. Not before — if that commit fails, its inputs come again and
-                        // must be routed then.
-                        Self.markDuplicates(in: &decided, deliveredBy: try await finished.value)
-                    case .end:
-                        break loop
-                    }
-                }
-                if let finished = committing { Self.markDuplicates(in: &decided, deliveredBy: try await finished.value) }
-                while !decided.isEmpty {
-                    let (planned, now) = takeNext(from: &decided, limit: batchLimit)
-                    Self.markDuplicates(in: &decided, deliveredBy: try await finish(planned, on: channel, now: now, logger: logger))
-                }
-            } onGracefulShutdown: {
-                // Stop taking new messages; what arrived is committed before we return.
+        let consumer = try await channel.consume(queue: queue, onDelivery: { arrived.append($0) }, onEnd: { arrived.finish(throwing: $0) })
+        logger.info("consuming")
+        do {
+            // Cancelled (another shard failed and the router stops): like a graceful shutdown,
+            // take no more and commit what arrived.
+            try await withTaskCancellationHandler {
+                try await route(arrived, consumer: consumer, on: channel, logger: logger)
+            } onCancel: {
+                arrived.finish(throwing: nil)
                 Task { try? await consumer.cancel() }
             }
-            try await group.waitForAll()
+        } catch {
+            // Whatever is not committed goes back to the queue now, for the next instance.
+            try? await channel.close()
+            throw error
         }
         try? await channel.close()
         logger.info("drained")
+    }
+
+    /// The shard's loop: decide what arrives, commit it one transaction after the other.
+    private func route(_ arrived: ArrivalBuffer, consumer: ConsumerSubscription, on channel: Channel, logger: Logger) async throws {
+        try await withGracefulShutdownHandler {
+            // Two stages: while one transaction is with the broker, whatever arrives is
+            // decided; the moment the commit returns, everything decided meanwhile goes
+            // into the next one. (Taking the next batch right after starting a commit put
+            // the few messages that had arrived by then into it, and the many that arrived
+            // during the commit waited for two commits instead of one.) Commits stay one
+            // after the other, in arrival order.
+            var committing: Task<Set<String>, any Error>?
+            var decided: [Item] = []
+            // A transaction carries at most half the prefetch: its inputs stay unacknowledged
+            // until it commits, and the next ones arrive within the other half. Under steady
+            // load a transaction holds what arrived during the last commit (a few messages);
+            // the limit matters only for a backlog, where large transactions drain it
+            // fastest: the broker's commit costs about the same per message (0.6 ms each,
+            // 22 ms for 32, 74 ms for 128 on the benchmark machine), but fewer commits leave
+            // fewer gaps between them (waking the loop, planning, 4–8 ms each under load).
+            // Capped at 32 the drain ran at 4,200–4,460 msg/s, at 128 at 5,010–5,280.
+            let batchLimit = max(1, Int(configuration.prefetch) / 2)
+            loop: while true {
+                if committing == nil, !decided.isEmpty {
+                    let (planned, now) = takeNext(from: &decided, limit: batchLimit)
+                    committing = Task {
+                        defer { arrived.commitFinished() }
+                        return try await finish(planned, on: channel, now: now, logger: logger)
+                    }
+                }
+                switch try await arrived.next(limit: batchLimit) {
+                case .deliveries(let batch):
+                    var items = await decide(batch, logger: logger)
+                    // An id already waiting to be committed goes out once, in the same or an
+                    // earlier transaction. Should that one not commit (connection lost, or its
+                    // input from before a reconnect), its input comes again and is routed then.
+                    Self.markDuplicates(in: &items, deliveredBy: Set(decided.compactMap { item in
+                        if case .routed = item.kind { return item.context.messageID } else { return nil }
+                    }))
+                    decided += items
+                case .commitFinished:
+                    guard let finished = committing else { continue }
+                    committing = nil
+                    // What was decided meanwhile may hold the same message id (a sender that
+                    // resent): once the commit is known to have delivered it, it is a
+                    // duplicate. Not before — if that commit fails, its inputs come again and
+                    // must be routed then.
+                    Self.markDuplicates(in: &decided, deliveredBy: try await finished.value)
+                case .end:
+                    break loop
+                }
+            }
+            if let finished = committing { Self.markDuplicates(in: &decided, deliveredBy: try await finished.value) }
+            while !decided.isEmpty {
+                let (planned, now) = takeNext(from: &decided, limit: batchLimit)
+                Self.markDuplicates(in: &decided, deliveredBy: try await finish(planned, on: channel, now: now, logger: logger))
+            }
+        } onGracefulShutdown: {
+            // Stop taking new messages; what arrived is committed before we return.
+            Task { try? await consumer.cancel() }
+        }
     }
 
     /// The next transaction: the oldest `limit` decided items, planned now and taken out.
@@ -494,8 +502,10 @@ final class ArrivalBuffer: Sendable {
     }
 
     /// No more deliveries; `next` hands out what is left, then `.end` (or throws `error`).
+    /// The first call counts (a cancel and the consumer's end may both report it).
     func finish(throwing error: (any Error)?) {
         update { state in
+            guard !state.finished else { return }
             state.finished = true
             state.error = error
         }
