@@ -99,15 +99,18 @@ public struct Pipeline: Sendable {
         let type = event.eventType
 
         // authenticate
-        if let failure = authenticate(inbound, event: event, context: &context) { return .failure(failure) }
+        let senderID: AgencyID
+        switch authenticate(inbound, event: event, context: &context) {
+        case .success(let sender): senderID = sender
+        case .failure(let failure): return .failure(failure)
+        }
         guard let entry = rules.catalogue.entry(named: type.name), entry.hasVersion(type.version) else {
             return .failure(RouterFailure(code: "unknown-type", detail: "catalogue.unknown-type", stage: .validate, pointer: "/type",
                                           reason: "The event type \(type.full) is not in the event catalogue."))
         }
-        let senderID = AgencyID(context.sender!)
-        guard let senderID, entry.producers.contains(where: { $0.matches(senderID) }) else {
+        guard entry.producers.contains(where: { $0.matches(senderID) }) else {
             return .failure(.unauthorized(
-                "auth.not-a-producer", "Agency \(context.sender!) may not emit \(type.name) (catalogue producers: \(entry.producers.map(\.description).joined(separator: ", "))).",
+                "auth.not-a-producer", "Agency \(senderID) may not emit \(type.name) (catalogue producers: \(entry.producers.map(\.description).joined(separator: ", "))).",
                 incident: "unauthorized-event-type", pointer: "/type"))
         }
         let attributes = event.amqpAttributes
@@ -134,40 +137,40 @@ public struct Pipeline: Sendable {
     /// The sender is the broker user RabbitMQ authenticated (user_id); a trusted relay (the
     /// router's own retries, the replay tool) vouches for the original sender in a header.
     /// The sender goes into the context as soon as it is known, so even a forged source gets
-    /// its receipt and its incident report.
-    func authenticate(_ inbound: Inbound, event: CaseEvent, context: inout MessageContext) -> RouterFailure? {
+    /// its receipt and its incident report. Returns the sender, parsed once.
+    func authenticate(_ inbound: Inbound, event: CaseEvent, context: inout MessageContext) -> Result<AgencyID, RouterFailure> {
         guard let userID = inbound.properties.userID, !userID.isEmpty else {
-            return .unauthorized("auth.missing-user-id", "The AMQP user_id is missing: the hub cannot tell who sent this.")
+            return .failure(.unauthorized("auth.missing-user-id", "The AMQP user_id is missing: the hub cannot tell who sent this."))
         }
-        let sender: String
+        let sender: AgencyID
         if configuration.trustedRelays.contains(userID) {
-            guard let relayed = inbound.header(HubHeader.sender), AgencyID.isValid(relayed) else {
-                return .unauthorized("auth.relay-without-sender", "A relayed message lacks the \(HubHeader.sender) header.")
+            guard let relayed = inbound.header(HubHeader.sender).flatMap({ AgencyID($0) }) else {
+                return .failure(.unauthorized("auth.relay-without-sender", "A relayed message lacks the \(HubHeader.sender) header."))
             }
             sender = relayed
         } else {
-            guard AgencyID.isValid(userID) else {
-                return .unauthorized("auth.unknown-user", "The broker user \(userID) is not a partner agency.")
+            guard let user = AgencyID(userID) else {
+                return .failure(.unauthorized("auth.unknown-user", "The broker user \(userID) is not a partner agency."))
             }
-            sender = userID
+            sender = user
         }
-        context.sender = sender
-        guard let claimed = AgencyID(urn: event.source)?.rawValue else {
-            return .unauthorized("auth.bad-source", "The source is not an agency URN urn:de:migration:<agency>.", pointer: "/source")
+        context.sender = sender.rawValue
+        guard let claimed = AgencyID(urn: event.source) else {
+            return .failure(.unauthorized("auth.bad-source", "The source is not an agency URN urn:de:migration:<agency>.", pointer: "/source"))
         }
         guard claimed == sender else {
-            return .unauthorized(
+            return .failure(.unauthorized(
                 "auth.source-mismatch", "The source names \(claimed) but the message was sent by \(sender).",
-                incident: "forged-sender", pointer: "/source")
+                incident: "forged-sender", pointer: "/source"))
         }
-        return nil
+        return .success(sender)
     }
 
     // MARK: - transform → route → project
 
     public func route(_ admitted: Admitted) -> Result<Routed, RouterFailure> {
         var context = admitted.context
-        let sender = context.sender!
+        let sender = admitted.sender.rawValue
         guard let entry = rules.catalogue.entry(named: admitted.type.name) else {
             return .failure(RouterFailure(code: "unknown-type", detail: "catalogue.unknown-type", stage: .route, reason: "The event type vanished from the catalogue."))
         }

@@ -63,7 +63,6 @@ struct RouterMetrics: Sendable {
         }
         timer.recordNanoseconds(Int64(seconds * 1e9))
     }
-
 }
 
 /// The `type` label of a message: the event type as long as fewer than `maximum` distinct

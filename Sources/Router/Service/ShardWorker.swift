@@ -268,9 +268,8 @@ struct ShardWorker: Sendable {
 
     /// Runs the pure stages and one dedupe lookup for the whole batch.
     private func decide(_ arrivals: [(delivery: Delivery, arrivedAt: Date)], logger: Logger) async -> [Item] {
-        let deliveries = arrivals.map(\.delivery)
         let pipeline = rules.pipeline
-        var items: [Item?] = Array(repeating: nil, count: deliveries.count)
+        var items: [Item?] = Array(repeating: nil, count: arrivals.count)
         var admitted: [(index: Int, inbound: Inbound, context: MessageContext, value: Pipeline.Admitted)] = []
         for (index, (delivery, arrivedAt)) in arrivals.enumerated() {
             let inbound = Inbound(delivery, receivedAt: arrivedAt)
@@ -297,7 +296,7 @@ struct ShardWorker: Sendable {
         // A message id twice in one batch (a sender that resent quickly) is delivered once.
         var inBatch: Set<String> = []
         for entry in admitted {
-            let delivery = deliveries[entry.index]
+            let delivery = arrivals[entry.index].delivery
             if ledgerFailed {
                 let failure = RouterFailure(code: "internal", detail: "ledger.unavailable", stage: .dedupe, reason: "The routing ledger could not be read.", retryable: true)
                 items[entry.index] = Item(delivery: delivery, inbound: entry.inbound, context: entry.context, kind: .failed(failure))
