@@ -51,18 +51,16 @@ struct RouterCommand: AsyncParsableCommand {
         var amqp = try connection.configuration(name: "drehscheibe router \(ProcessInfo.processInfo.processIdentifier)")
         amqp.recovery = .init(maximumBackoff: .seconds(5))
         // Defaults, then the settings file, then the options given on the command line.
+        var commandLine = RouterSettings()
+        commandLine.queues = queues.map { $0.split(separator: ",").map(String.init) }
+        commandLine.prefetch = prefetch
+        commandLine.brokerUser = brokerUser
+        commandLine.trustedRelays = trustedRelays.isEmpty ? nil : trustedRelays
+        commandLine.deliverExchange = deliverExchange
+        commandLine.deadExchange = deadExchange
+        commandLine.retryExchange = retryExchange
         var configuration = RouterConfiguration(connection: amqp, schemasDirectory: SchemasLocation.directory(schemas))
-        try settings().apply(to: &configuration)
-        if let queues { configuration.queues = queues.split(separator: ",").map(String.init) }
-        if let prefetch { configuration.prefetch = prefetch }
-        if let brokerUser {
-            configuration.pipeline.brokerUser = brokerUser
-            if trustedRelays.isEmpty { configuration.pipeline.trustedRelays.insert(brokerUser) }
-        }
-        if !trustedRelays.isEmpty { configuration.pipeline.trustedRelays = Set(trustedRelays) }
-        if let deliverExchange { configuration.deliverExchange = deliverExchange }
-        if let deadExchange { configuration.deadExchange = deadExchange }
-        if let retryExchange { configuration.retryExchange = retryExchange }
+        try settings().overridden(by: commandLine).apply(to: &configuration)
         let (ledger, storeService) = try store.ledger(logger: logger)
         let router: RouterService
         do {

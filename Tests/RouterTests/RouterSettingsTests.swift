@@ -38,6 +38,29 @@ struct RouterSettingsTests {
         #expect(configuration.deliverExchange == "case.deliver")
     }
 
+    @Test("command-line values override the file's; a broker user without relays resets them to the default")
+    func commandLineOverFile() throws {
+        let file = try RouterSettings(json: Array(#"{"prefetch": 64, "trustedRelays": ["drehscheibe-router", "relay-x"], "deadExchange": "dead.x"}"#.utf8))
+        var commandLine = RouterSettings()
+        commandLine.prefetch = 32
+        var configuration = configuration()
+        file.overridden(by: commandLine).apply(to: &configuration)
+        #expect(configuration.prefetch == 32)
+        #expect(configuration.deadExchange == "dead.x")
+        #expect(configuration.pipeline.trustedRelays == ["drehscheibe-router", "relay-x"])
+
+        commandLine.brokerUser = "bench-admin"
+        configuration = self.configuration()
+        file.overridden(by: commandLine).apply(to: &configuration)
+        #expect(configuration.pipeline.brokerUser == "bench-admin")
+        #expect(configuration.pipeline.trustedRelays == ["bench-admin", "drehscheibe-ops"])
+
+        commandLine.trustedRelays = ["bench-admin"]
+        configuration = self.configuration()
+        file.overridden(by: commandLine).apply(to: &configuration)
+        #expect(configuration.pipeline.trustedRelays == ["bench-admin"])
+    }
+
     @Test("unknown keys and bad values are refused with the key named", arguments: [
         (#"{"prefech": 10}"#, "unknown key 'prefech'"),
         (#"{"prefetch": 0}"#, "prefetch must be 1…65535"),

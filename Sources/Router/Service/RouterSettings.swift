@@ -57,6 +57,24 @@ public struct RouterSettings: Sendable, Equatable {
         }
     }
 
+    /// These settings with those `other` sets taken from `other` (the command line over the
+    /// file). A broker user given without relays resets the relays to the default (that user
+    /// and drehscheibe-ops), so the relays always include the router's own user unless listed.
+    public func overridden(by other: RouterSettings) -> RouterSettings {
+        var result = self
+        result.queues = other.queues ?? queues
+        result.prefetch = other.prefetch ?? prefetch
+        result.transactionBytes = other.transactionBytes ?? transactionBytes
+        result.brokerUser = other.brokerUser ?? brokerUser
+        result.trustedRelays = other.trustedRelays ?? (other.brokerUser == nil ? trustedRelays : nil)
+        result.deliverExchange = other.deliverExchange ?? deliverExchange
+        result.deadExchange = other.deadExchange ?? deadExchange
+        result.retryExchange = other.retryExchange ?? retryExchange
+        result.retryTiers = other.retryTiers ?? retryTiers
+        result.maximumAttempts = other.maximumAttempts ?? maximumAttempts
+        return result
+    }
+
     /// `configuration` with the values this file sets. Without `trustedRelays` the relays are
     /// the router's own broker user and drehscheibe-ops.
     public func apply(to configuration: inout RouterConfiguration) {
