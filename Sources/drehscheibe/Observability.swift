@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import Metrics
 import Prometheus
+import Router
 import ServiceLifecycle
 
 /// Process-wide logging and metrics, set up once by long-running commands.
@@ -19,7 +20,10 @@ enum Observability {
             handler.logLevel = level
             return handler
         }
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        var factory = PrometheusMetricsFactory(registry: registry)
+        for name in RouterMetrics.durationNames { factory.durationHistogramBuckets[name] = RouterMetrics.durationBuckets }
+        factory.valueHistogramBuckets[RouterMetrics.transactionName] = RouterMetrics.transactionBuckets
+        MetricsSystem.bootstrap(factory)
     }
 
     /// A small HTTP service on loopback with `/metrics` (Prometheus text) and `/healthz`.

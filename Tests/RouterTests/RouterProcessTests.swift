@@ -242,6 +242,14 @@ struct RouterProcessTests {
         #expect(sum("drehscheibe_router_messages_total", ["outcome=\"dead-lettered\"", "stage=\"decode\""]) == 1, "\(text)")
         #expect(sum("drehscheibe_router_latency_seconds_count", []) >= Double(ids.count + 1), "\(text)")
         #expect(text.contains("drehscheibe_router_latency_seconds_bucket"))
+        // The latency legs: every message waited for a transaction, every transaction was timed,
+        // in the router's own fine buckets (4 ms is not among swift-prometheus' defaults).
+        let queued = HistogramSnapshot(prometheusText: text, name: RouterMetrics.queuedName)
+        #expect(queued.count >= Double(ids.count + 1), "\(text)")
+        #expect(queued.buckets.contains { $0.upperBound == 0.004 }, "\(text)")
+        let transactions = HistogramSnapshot(prometheusText: text, name: RouterMetrics.transactionName)
+        #expect(transactions.count >= 1 && transactions.count <= queued.count, "\(text)")
+        #expect(HistogramSnapshot(prometheusText: text, name: RouterMetrics.commitName).count >= transactions.count, "\(text)")
 
         router.signal(SIGTERM)
         #expect(await router.wait(timeout: .seconds(30)) == 0, "router log:\n\(router.log.suffix(2000))")

@@ -45,4 +45,8 @@ cbench_result cbench_pass_through(cbench_target target, const char *from, const 
 /// A benchmark killed mid-run would otherwise leave its router running.
 void cbench_stop_with_parent(pid_t parent);
 
+/// A TCP port on 127.0.0.1 that is free right now (the kernel picks it), for a child's metrics
+/// server; -1 on failure.
+int cbench_free_local_port(void);
+
 #endif

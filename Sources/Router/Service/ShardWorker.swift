@@ -8,16 +8,16 @@ import Synchronization
 
 /// Routes the messages of one shard queue, exactly once against crashes of the router.
 ///
-/// Each batch of arrivals is decided by the pure stages, and then everything it causes (the
-/// recipients' copies, dead letters, receipts, BSI incidents, retries) is published and the
-/// inputs are acknowledged in one AMQP transaction on the channel they came from
+/// One task decides the arrivals with the pure stages; another publishes everything the
+/// decided items cause (the recipients' copies, dead letters, receipts, BSI incidents, retries)
+/// and acknowledges their inputs in one AMQP transaction on the channel they came from
 /// (``AMQP/Channel/commit(publishing:acknowledging:)``). A router killed before the commit
 /// leaves nothing behind: the broker discards the uncommitted copies and redelivers the
 /// inputs, which are routed again. After the commit there is nothing to redo. So no copy
 /// reaches an inbox twice — which publisher confirms cannot give: a confirmed copy whose input
 /// was not yet acknowledged is published again after a crash (the design before this one).
 ///
-/// Batches are committed one after the other, in arrival order, so a case's events reach each
+/// Transactions are committed one after the other, in arrival order, so a case's events reach each
 /// inbox in order. The ledger records the decisions after the commit; a crash between the two
 /// loses those records (never a message): the ledger is the dedupe for senders that resend,
 /// and such a resend right then would be delivered again.
@@ -91,9 +91,6 @@ struct ShardWorker: Sendable {
         let channel = try await connection.openChannel(publisherConfirms: false)
         try await channel.selectTransactions()
         try await channel.setPrefetch(configuration.prefetch)
-        // The connection's I/O thread puts each delivery straight into the buffer (no task is
-        // woken per message), so whatever arrived while the last batch was committed is
-        // decided and committed together.
         let arrived = ArrivalBuffer()
         let consumer = try await channel.consume(queue: queue, onDelivery: { arrived.append($0) }, onEnd: { arrived.finish(throwing: $0) })
         logger.info("consuming")
@@ -115,60 +112,35 @@ struct ShardWorker: Sendable {
         logger.info("drained")
     }
 
-    /// The shard's loop: decide what arrives, commit it one transaction after the other.
+    /// The shard's two tasks: one decides what arrives, the other commits what was decided,
+    /// one transaction after the other in arrival order. A finished commit starts the next at
+    /// once with everything decided meanwhile (see ``DecidedQueue``).
     private func route(_ arrived: ArrivalBuffer, consumer: ConsumerSubscription, on channel: Channel, logger: Logger) async throws {
         try await withGracefulShutdownHandler {
-            // Two stages: while one transaction is with the broker, whatever arrives is
-            // decided; the moment the commit returns, everything decided meanwhile goes
-            // into the next one. (Taking the next batch right after starting a commit put
-            // the few messages that had arrived by then into it, and the many that arrived
-            // during the commit waited for two commits instead of one.) Commits stay one
-            // after the other, in arrival order.
-            var committing: Task<Set<String>, any Error>?
-            var decided: [Item] = []
-            // A transaction carries at most half the prefetch: its inputs stay unacknowledged
-            // until it commits, and the next ones arrive within the other half. Under steady
-            // load a transaction holds what arrived during the last commit (a few messages);
-            // the limit matters only for a backlog, where large transactions drain it
-            // fastest: the broker's commit costs about the same per message (0.6 ms each,
-            // 22 ms for 32, 74 ms for 128 on the benchmark machine), but fewer commits leave
-            // fewer gaps between them (waking the loop, planning, 4–8 ms each under load).
-            // Capped at 32 the drain ran at 4,200–4,460 msg/s, at 128 at 5,010–5,280.
-            let batchLimit = max(1, Int(configuration.prefetch) / 2)
-            loop: while true {
-                if committing == nil, !decided.isEmpty {
-                    let (planned, now) = takeNext(from: &decided, limit: batchLimit)
-                    committing = Task {
-                        defer { arrived.commitFinished() }
-                        return try await finish(planned, on: channel, now: now, logger: logger)
+            let decided = DecidedQueue<Item>(recent: recent)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    do {
+                        try await commitAll(decided, on: channel, logger: logger)
+                    } catch {
+                        // Stop deciding too; the worker fails and closes its channel.
+                        arrived.finish(throwing: error)
+                        throw error
                     }
                 }
-                switch try await arrived.next(limit: batchLimit) {
-                case .deliveries(let batch):
-                    var items = await decide(batch, logger: logger)
-                    // An id already waiting to be committed goes out once, in the same or an
-                    // earlier transaction. Should that one not commit (connection lost, or its
-                    // input from before a reconnect), its input comes again and is routed then.
-                    Self.markDuplicates(in: &items, deliveredBy: Set(decided.compactMap { item in
-                        if case .routed = item.kind { return item.context.messageID } else { return nil }
-                    }))
-                    decided += items
-                case .commitFinished:
-                    guard let finished = committing else { continue }
-                    committing = nil
-                    // What was decided meanwhile may hold the same message id (a sender that
-                    // resent): once the commit is known to have delivered it, it is a
-                    // duplicate. Not before — if that commit fails, its inputs come again and
-                    // must be routed then.
-                    Self.markDuplicates(in: &decided, deliveredBy: try await finished.value)
-                case .end:
-                    break loop
+                do {
+                    // Small chunks: the commit task takes what is decided so far, and a chunk
+                    // occupies one of the few threads while it is decided.
+                    while let batch = try await arrived.next(limit: Self.decideLimit) {
+                        decided.append(await decide(batch, logger: logger))
+                    }
+                } catch {
+                    // What was decided is not committed: its inputs come again.
+                    decided.abandon()
+                    throw error
                 }
-            }
-            if let finished = committing { Self.markDuplicates(in: &decided, deliveredBy: try await finished.value) }
-            while !decided.isEmpty {
-                let (planned, now) = takeNext(from: &decided, limit: batchLimit)
-                Self.markDuplicates(in: &decided, deliveredBy: try await finish(planned, on: channel, now: now, logger: logger))
+                decided.finish()
+                try await group.waitForAll()
             }
         } onGracefulShutdown: {
             // Stop taking new messages; what arrived is committed before we return.
@@ -176,16 +148,25 @@ struct ShardWorker: Sendable {
         }
     }
 
-    /// The next transaction: the oldest `limit` decided items, planned now and taken out.
-    private func takeNext(from decided: inout [Item], limit: Int) -> (planned: [Planned], now: Date) {
-        let now = Date()
-        var planned = decided.prefix(limit).map { plan($0, now: now) }
-        let count = Self.transactionCount(
-            outputBytes: planned.map { $0.outputs.reduce(0) { $0 + $1.message.body.count } }, limit: limit, bytes: configuration.transactionBytes)
-        // What does not fit is planned again for the next transaction (rare: large messages).
-        planned.removeLast(planned.count - count)
-        decided.removeFirst(count)
-        return (planned, now)
+    /// Deliveries decided together (one ledger lookup each).
+    static let decideLimit = 32
+
+    /// Commits what is decided until the queue is finished.
+    private func commitAll(_ decided: DecidedQueue<Item>, on channel: Channel, logger: Logger) async throws {
+        // A transaction carries at most half the prefetch: its inputs stay unacknowledged
+        // until it commits, and the next ones arrive within the other half. Under steady
+        // load a transaction holds what was decided during the last commit (a few messages);
+        // the limit matters only for a backlog, where large transactions drain it fastest:
+        // the broker's commit costs about the same per message (0.6 ms each, 22 ms for 32,
+        // 74 ms for 128 on the benchmark machine), but fewer commits leave fewer gaps between
+        // them. Capped at 32 the drain ran at 4,200–4,460 msg/s, at 128 at 5,010–5,280.
+        let limit = max(1, Int(configuration.prefetch) / 2)
+        while let items = await decided.next(limit: limit, bytes: configuration.transactionBytes) {
+            let now = Date()
+            let planned = items.map { plan($0, now: now) }
+            metrics.transactionStarted(at: now, arrivals: items.lazy.map(\.inbound.receivedAt))
+            decided.committed(try await finish(planned, on: channel, now: now, logger: logger))
+        }
     }
 
     /// How many of the oldest items go into the next transaction: at most `limit`, and no more
@@ -197,15 +178,6 @@ struct ShardWorker: Sendable {
             if index > 0, total > bytes { return index }
         }
         return min(outputBytes.count, limit)
-    }
-
-    /// Items routed but not yet committed whose message id a commit just delivered.
-    static func markDuplicates(in items: inout [Item], deliveredBy delivered: Set<String>) {
-        guard !delivered.isEmpty else { return }
-        for index in items.indices {
-            guard case .routed = items[index].kind, let id = items[index].context.messageID, delivered.contains(id) else { continue }
-            items[index] = items[index].with(kind: .duplicate)
-        }
     }
 
     /// Commits one decided batch, then records it. Returns the ids it delivered.
@@ -258,10 +230,7 @@ struct ShardWorker: Sendable {
         }
         var delivered: Set<String> = []
         for record in records {
-            if case .delivered = record.outcome {
-                recent.insert(record.messageID)
-                delivered.insert(record.messageID)
-            }
+            if case .delivered = record.outcome { delivered.insert(record.messageID) }
         }
         return delivered
     }
@@ -381,7 +350,9 @@ struct ShardWorker: Sendable {
     private func commit(_ planned: [Planned], on channel: Channel, logger: Logger) async throws -> ([Planned], [ReturnedMessage]) {
         while true {
             do {
+                let started = ContinuousClock.now
                 let returned = try await channel.commit(publishing: planned.flatMap(\.outputs), acknowledging: planned.map(\.item.delivery))
+                metrics.committed(seconds: Self.seconds(ContinuousClock.now - started))
                 return (planned, returned)
             } catch let error as AMQPError where error.code == .blocked {
                 logger.warning("the broker blocks publishing; the batch waits", metadata: ["router.error": "\(error)"])
@@ -431,6 +402,10 @@ struct ShardWorker: Sendable {
             sender: context.sender, receivedAt: item.inbound.receivedAt, decidedAt: now, replayed: context.replayed, outcome: outcome)
     }
 
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+    }
+
     /// Log metadata: identifiers only (message id, type, case id), never content.
     static func metadata(_ context: MessageContext) -> Logger.Metadata {
         var metadata: Logger.Metadata = [:]
@@ -439,118 +414,5 @@ struct ShardWorker: Sendable {
         if let caseID = context.caseID { metadata["case.id"] = "\(caseID)" }
         if let sender = context.sender { metadata["message.sender"] = "\(sender)" }
         return metadata
-    }
-}
-
-/// Ids delivered recently by this process, to skip the ledger lookup for the common duplicate
-/// (a redelivery right after a reconnect). Bounded; the ledger stays the authority.
-final class RecentlyDelivered: Sendable {
-    private let state = Mutex<(set: Set<String>, order: [String], head: Int)>(([], [], 0))
-    private let capacity: Int
-
-    init(capacity: Int = 100_000) { self.capacity = capacity }
-
-    func contains(_ id: String) -> Bool { state.withLock { $0.set.contains(id) } }
-
-    func insert(_ id: String) {
-        state.withLock { state in
-            guard state.set.insert(id).inserted else { return }
-            state.order.append(id)
-            if state.order.count - state.head > capacity {
-                state.set.remove(state.order[state.head])
-                state.head += 1
-                if state.head > capacity {
-                    state.order.removeFirst(state.head)
-                    state.head = 0
-                }
-            }
-        }
-    }
-}
-
-/// Deliveries between the consumer and the worker, and the worker's wake-up when a commit
-/// returns: the worker decides what arrives while a transaction is with the broker and starts
-/// the next transaction as soon as that one is done.
-final class ArrivalBuffer: Sendable {
-    enum Event: Sendable {
-        /// Deliveries with the time each arrived (the start of its routing latency).
-        case deliveries([(delivery: Delivery, arrivedAt: Date)])
-        case commitFinished
-        /// The consumer ended and every delivery was handed out.
-        case end
-    }
-
-    private struct State {
-        var deliveries: [(delivery: Delivery, arrivedAt: Date)] = []
-        var commitFinished = false
-        var finished = false
-        var error: (any Error)?
-        var waiter: CheckedContinuation<Void, Never>?
-    }
-
-    private let state = Mutex(State())
-
-    func append(_ delivery: Delivery) {
-        let now = Date()
-        update { $0.deliveries.append((delivery, now)) }
-    }
-
-    /// The transaction in flight returned (committed or failed).
-    func commitFinished() {
-        update { $0.commitFinished = true }
-    }
-
-    /// No more deliveries; `next` hands out what is left, then `.end` (or throws `error`).
-    /// The first call counts (a cancel and the consumer's end may both report it).
-    func finish(throwing error: (any Error)?) {
-        update { state in
-            guard !state.finished else { return }
-            state.finished = true
-            state.error = error
-        }
-    }
-
-    private func update(_ change: (inout State) -> Void) {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            change(&state)
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume()
-    }
-
-    /// A finished commit first (the next one should start at once), else up to `limit`
-    /// deliveries in arrival order; waits when there is neither.
-    func next(limit: Int) async throws -> Event {
-        while true {
-            enum Step { case event(Event), failed(any Error), wait }
-            let step = state.withLock { state -> Step in
-                if state.commitFinished {
-                    state.commitFinished = false
-                    return .event(.commitFinished)
-                }
-                if !state.deliveries.isEmpty {
-                    let count = min(max(limit, 1), state.deliveries.count)
-                    let batch = Array(state.deliveries.prefix(count))
-                    state.deliveries.removeFirst(count)
-                    return .event(.deliveries(batch))
-                }
-                if state.finished { return state.error.map { .failed($0) } ?? .event(.end) }
-                return .wait
-            }
-            switch step {
-            case .event(let event): return event
-            case .failed(let error): throw error
-            case .wait:
-                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                    let resumeNow = state.withLock { state -> Bool in
-                        if !state.deliveries.isEmpty || state.finished || state.commitFinished { return true }
-                        state.waiter = continuation
-                        return false
-                    }
-                    if resumeNow { continuation.resume() }
-                }
-            }
-        }
     }
 }

@@ -3,6 +3,10 @@ import ArgumentParser
 import CBenchLoop
 import CaseModel
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Router
 import Synchronization
 
 /// `drehscheibe bench router`: end-to-end router throughput (persistent messages on quorum
@@ -28,6 +32,8 @@ struct BenchRouter: AsyncParsableCommand {
     @Option(help: "The Schemas/ directory.") var schemas: String?
     @Option(help: "Rate of the latency runs in msg/s (default: half the router's maximum).") var rate: Int?
     @Option(help: "Shard queues behind the consistent-hash exchange (4 as deployed).") var shards = 4
+    @Option(name: .customLong("broker-pid"), help: "The broker's OS process, to report its CPU per message (default: DREHSCHEIBE_BROKER_PID; scripts/bench sets it).")
+    var brokerPID: Int32?
 
     private var routerInputs: [String] { (0..<shards).map { "bench.router.in.\($0)" } }
     private var passInputs: [String] { (0..<shards).map { "bench.pass.in.\($0)" } }
@@ -63,11 +69,13 @@ struct BenchRouter: AsyncParsableCommand {
         // Throughput: preload, then measure the drain at the output queue.
         BenchReport.progress("router: preloading \(count) messages")
         try await publish(count, to: "bench.router.shards", workload: workload, channel: admin)
+        let metricsPort = Int(cbench_free_local_port())
+        guard metricsPort > 0 else { throw BenchError("no free port on 127.0.0.1 for the router's /metrics") }
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("bench-router-\(getpid()).log").path
         let router = try BenchChild(arguments: [
             "router", "--queues", routerInputs.joined(separator: ","), "--store", store, "--trusted-relay", adminUser, "--broker-user", adminUser,
             "--deliver-exchange", "bench.deliver", "--dead-exchange", "bench.dead", "--retry-exchange", "bench.dead",
-            "--prefetch", "\(prefetch)", "--schemas", schemasDirectory.path,
+            "--prefetch", "\(prefetch)", "--schemas", schemasDirectory.path, "--metrics-port", "\(metricsPort)",
         ], environment: ["DREHSCHEIBE_AMQP_URL": url, "DREHSCHEIBE_LOG_LEVEL": "warning"], log: log)
         let peakRSS = Mutex(0.0)
         let sampler = Task {
@@ -79,10 +87,21 @@ struct BenchRouter: AsyncParsableCommand {
         // CPU per message from the first copy on (the router's start-up, compiling the schemas,
         // is not part of it).
         let cpuAtFirst = Mutex<Double?>(nil)
+        let brokerPID = self.brokerPID ?? ProcessInfo.processInfo.environment["DREHSCHEIBE_BROKER_PID"].flatMap { Int32($0) }
+        // The broker's CPU per message on each side: on two cores it shares the machine with
+        // both, and what the router's transactions cost it shows here, not in the router's CPU.
+        let brokerCPU = { brokerPID.flatMap { BenchReport.cpuSeconds(pid: $0) } ?? .nan }
+        var brokerBefore = brokerCPU()
+        func brokerPerMessage(_ messages: Int) -> Double {
+            let now = brokerCPU()
+            defer { brokerBefore = now }
+            return (now - brokerBefore) / Double(max(messages, 1)) * 1e6
+        }
         let routerDrain = try await Collector(connection: amqp, queue: "bench.router.out", onFirst: {
             cpuAtFirst.withLock { $0 = router.cpuSeconds }
         }).drain(count)
         let routerMax = routerDrain.rate
+        let routerBrokerCPU = brokerPerMessage(count)
         let routerCPU = (router.cpuSeconds ?? .nan) - (cpuAtFirst.withLock { $0 } ?? .nan)
         // The first copy's own cost is before the mark: count - 1 messages in that span.
         let routerCPUPerMessage = routerCPU / Double(max(count - 1, 1)) * 1e6
@@ -95,11 +114,13 @@ struct BenchRouter: AsyncParsableCommand {
         let passCollector = Collector(connection: amqp, queue: "bench.pass.out")
         async let passDrain = passCollector.drain(count)
         let passFrom = passInputs.joined(separator: ",")
+        brokerBefore = brokerCPU()
         let passResult = await runOnThread { [count, prefetch, window] in
             cbench_pass_through(target.target, passFrom, "bench.pass.out", UInt64(count), prefetch, UInt64(window), nil)
         }
         _ = try passResult.checked("pass-through")
         let passMax = try await passDrain.rate
+        let passBrokerCPU = brokerPerMessage(count)
         let passCPUPerMessage = passResult.cpu_seconds / Double(max(count, 1)) * 1e6
         BenchReport.progress("pass-through: \(Int(passMax)) msg/s, \(Int(passCPUPerMessage)) µs CPU per message")
 
@@ -108,19 +129,25 @@ struct BenchRouter: AsyncParsableCommand {
         let paced = rate * seconds
         BenchReport.progress("latency: \(rate) msg/s for \(seconds) s through the router")
         let cpuBeforePaced = router.cpuSeconds ?? .nan
+        brokerBefore = brokerCPU()
+        let metricsBeforePaced = try await Self.metrics(port: metricsPort)
         let routerLatency = try await pacedLatency(rate: rate, total: paced, input: "bench.router.shards", output: "bench.router.out", workload: workload, connection: amqp)
         let routerPacedCPUPerMessage = ((router.cpuSeconds ?? .nan) - cpuBeforePaced) / Double(max(paced, 1)) * 1e6
+        let routerPacedBrokerCPU = brokerPerMessage(paced)
+        let legs = try await RouterLegs(before: metricsBeforePaced, after: Self.metrics(port: metricsPort))
         let routerRSS = max(peakRSS.withLock { $0 }, router.residentBytes ?? 0)
         sampler.cancel()
         _ = await router.terminate()
 
         BenchReport.progress("latency: \(rate) msg/s for \(seconds) s through the pass-through")
+        brokerBefore = brokerCPU()
         async let passLatencyRun = pacedLatency(rate: rate, total: paced, input: "bench.pass.shards", output: "bench.pass.out", workload: workload, connection: amqp)
         let passPaced = await runOnThread { [prefetch, window] in
             cbench_pass_through(target.target, passFrom, "bench.pass.out", UInt64(paced), prefetch, UInt64(window), nil)
         }
         _ = try passPaced.checked("pass-through (paced)")
         let passLatency = try await passLatencyRun
+        let passPacedBrokerCPU = brokerPerMessage(paced)
 
         for queue in queues { _ = try? await admin.deleteQueue(queue) }
         for exchange in Self.shardExchanges.keys { try? await admin.deleteExchange(exchange) }
@@ -132,16 +159,29 @@ struct BenchRouter: AsyncParsableCommand {
         report.addRow("router", [
             "max_msgs_per_s": routerMax, "p50_ms": routerLatency.p50, "p99_ms": routerLatency.p99, "rss_mib": routerRSS / 1_048_576,
             "cpu_us_per_msg": routerCPUPerMessage, "paced_cpu_us_per_msg": routerPacedCPUPerMessage,
+            "broker_cpu_us_per_msg": routerBrokerCPU, "broker_paced_cpu_us_per_msg": routerPacedBrokerCPU,
         ])
         report.addRow("c_pass_through", [
             "max_msgs_per_s": passMax, "p50_ms": passLatency.p50, "p99_ms": passLatency.p99, "cpu_us_per_msg": passCPUPerMessage,
             "paced_cpu_us_per_msg": passPaced.cpu_seconds / Double(max(paced, 1)) * 1e6,
+            "broker_cpu_us_per_msg": passBrokerCPU, "broker_paced_cpu_us_per_msg": passPacedBrokerCPU,
         ])
+        // Where the router's latency goes at the paced rate, from its own histograms.
+        report.addRow("router_in_router", legs.inRouter)
+        report.addRow("router_queued", legs.queued)
+        report.addRow("router_commit", legs.commit)
+        report.addFigure("router_transaction_messages_p50", legs.transactionMessagesP50)
         report.addFigure("ratio.router_over_pass_through", routerMax / passMax)
         report.addFigure("latency_rate_msgs_per_s", Double(rate))
-        report.print(columns: ["max_msgs_per_s", "p50_ms", "p99_ms", "rss_mib", "cpu_us_per_msg", "paced_cpu_us_per_msg"], extra: [
+        report.print(columns: ["max_msgs_per_s", "p50_ms", "p99_ms", "rss_mib", "cpu_us_per_msg", "paced_cpu_us_per_msg", "broker_cpu_us_per_msg", "broker_paced_cpu_us_per_msg"], extra: [
             "messages": "\(count)", "bytes": "\(workload.bytes)", "type": workload.type, "store": store, "prefetch": "\(prefetch)", "shards": "\(shards)",
         ])
+    }
+
+    /// The router's Prometheus text.
+    private static func metrics(port: Int) async throws -> String {
+        let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
+        return String(decoding: data, as: UTF8.self)
     }
 
     private func publish(_ count: Int, to exchange: String, workload: Workload, channel: Channel) async throws {
@@ -178,6 +218,30 @@ struct BenchRouter: AsyncParsableCommand {
         let latencies = try await drained.latencies.sorted()
         try await channel.close()
         return (BenchReport.percentile(latencies, 50) * 1000, BenchReport.percentile(latencies, 99) * 1000)
+    }
+}
+
+/// The router's latency legs during the paced run, from its histograms (quantiles as
+/// Prometheus' histogram_quantile computes them, so within a bucket's width): arrival →
+/// committed, arrival → its transaction starts, and one transaction's round trip.
+/// End-to-end latency minus `in_router` is the broker's part (both queues and deliveries).
+private struct RouterLegs {
+    var inRouter: [String: Double]
+    var queued: [String: Double]
+    var commit: [String: Double]
+    var transactionMessagesP50: Double
+
+    init(before: String, after: String) {
+        func leg(_ name: String, _ labels: [String: String] = [:]) -> [String: Double] {
+            let histogram = HistogramSnapshot(prometheusText: after, name: name, matching: labels)
+                .subtracting(HistogramSnapshot(prometheusText: before, name: name, matching: labels))
+            return ["p50_ms": (histogram.quantile(0.5) ?? .nan) * 1000, "p99_ms": (histogram.quantile(0.99) ?? .nan) * 1000]
+        }
+        inRouter = leg(RouterMetrics.latencyName, ["outcome": "delivered"])
+        queued = leg(RouterMetrics.queuedName)
+        commit = leg(RouterMetrics.commitName)
+        transactionMessagesP50 = HistogramSnapshot(prometheusText: after, name: RouterMetrics.transactionName)
+            .subtracting(HistogramSnapshot(prometheusText: before, name: RouterMetrics.transactionName)).quantile(0.5) ?? .nan
     }
 }
 

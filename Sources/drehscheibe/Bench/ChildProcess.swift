@@ -45,16 +45,8 @@ struct BenchChild: Sendable {
 
     var residentBytes: Double? { BenchReport.residentBytes(pid: pid) }
 
-    /// User and system CPU time the child used so far (/proc/PID/stat, fields 14 and 15).
-    var cpuSeconds: Double? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let end = stat.lastIndex(of: ")")
-        else { return nil }
-        // After the command name (which may hold spaces): state is field 3, utime 14, stime 15.
-        let fields = stat[stat.index(after: end)...].split(separator: " ")
-        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
-        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
-    }
+    /// User and system CPU time the child used so far.
+    var cpuSeconds: Double? { BenchReport.cpuSeconds(pid: pid) }
 
     /// Set in the child's environment to the benchmark's pid: the child stops with it.
     static let parentVariable = "DREHSCHEIBE_BENCH_PARENT"
