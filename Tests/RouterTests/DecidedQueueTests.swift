@@ -1,4 +1,6 @@
+import Foundation
 @testable import Router
+import Store
 import Testing
 
 /// The hand-over between a shard's decide and commit tasks: order, transaction bounds, and a
@@ -69,5 +71,27 @@ struct DecidedQueueTests {
         queue.append([TestItem(id: "left")])
         queue.abandon()
         #expect(await queue.next(limit: 10, bytes: 1_000) == nil)
+    }
+}
+
+@Suite("Record queue (pure)")
+struct RecordQueueTests {
+    func record(_ id: String) -> RoutingRecord {
+        RoutingRecord(
+            messageID: id, eventType: nil, caseID: nil, source: nil, sender: nil, receivedAt: Date(), decidedAt: Date(), replayed: false,
+            outcome: .delivered([]))
+    }
+
+    @Test("what piled up during a ledger write comes out together, in commit order; finish drains, then nil")
+    func coalescesInOrder() async {
+        let queue = RecordQueue()
+        queue.append([record("a"), record("b")])
+        queue.append([])
+        queue.append([record("c")])
+        #expect(await queue.next()?.map(\.messageID) == ["a", "b", "c"])
+        queue.append([record("d")])
+        queue.finish()
+        #expect(await queue.next()?.map(\.messageID) == ["d"])
+        #expect(await queue.next() == nil)
     }
 }

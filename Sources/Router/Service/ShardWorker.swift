@@ -18,9 +18,9 @@ import Synchronization
 /// was not yet acknowledged is published again after a crash (the design before this one).
 ///
 /// Transactions are committed one after the other, in arrival order, so a case's events reach each
-/// inbox in order. The ledger records the decisions after the commit; a crash between the two
-/// loses those records (never a message): the ledger is the dedupe for senders that resend,
-/// and such a resend right then would be delivered again.
+/// inbox in order. A third task records the decisions in the ledger after the commit; a crash
+/// between the two loses those records (never a message): the ledger is the dedupe for senders
+/// that resend, and such a resend after the restart would be delivered again.
 struct ShardWorker: Sendable {
     let queue: String
     let connection: Connection
@@ -118,10 +118,14 @@ struct ShardWorker: Sendable {
     private func route(_ arrived: ArrivalBuffer, consumer: ConsumerSubscription, on channel: Channel, logger: Logger) async throws {
         try await withGracefulShutdownHandler {
             let decided = DecidedQueue<Item>(recent: recent)
+            let unrecorded = RecordQueue()
             try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await recordAll(unrecorded, logger: logger) }
                 group.addTask {
+                    // Whatever was committed is recorded, also when committing fails later.
+                    defer { unrecorded.finish() }
                     do {
-                        try await commitAll(decided, on: channel, logger: logger)
+                        try await commitAll(decided, recording: unrecorded, on: channel, logger: logger)
                     } catch {
                         // Stop deciding too; the worker fails and closes its channel.
                         arrived.finish(throwing: error)
@@ -151,8 +155,8 @@ struct ShardWorker: Sendable {
     /// Deliveries decided together (one ledger lookup each).
     static let decideLimit = 32
 
-    /// Commits what is decided until the queue is finished.
-    private func commitAll(_ decided: DecidedQueue<Item>, on channel: Channel, logger: Logger) async throws {
+    /// Commits what is decided until the queue is finished; hands the records to the ledger's task.
+    private func commitAll(_ decided: DecidedQueue<Item>, recording unrecorded: RecordQueue, on channel: Channel, logger: Logger) async throws {
         // A transaction carries at most half the prefetch: its inputs stay unacknowledged
         // until it commits, and the next ones arrive within the other half. Under steady
         // load a transaction holds what was decided during the last commit (a few messages);
@@ -165,7 +169,25 @@ struct ShardWorker: Sendable {
             let now = Date()
             let planned = items.map { plan($0, now: now) }
             metrics.transactionStarted(at: now, arrivals: items.lazy.map(\.inbound.receivedAt))
-            decided.committed(try await finish(planned, on: channel, now: now, logger: logger))
+            let records = try await finish(planned, on: channel, now: now, logger: logger)
+            decided.committed(Set(records.lazy.filter(\.isDelivered).map(\.messageID)))
+            unrecorded.append(records)
+        }
+    }
+
+    /// Writes the committed decisions to the ledger, off the path between two commits (with
+    /// SQLite a write takes milliseconds, and the next commit waited for it). The writes follow
+    /// the commits in order; whatever piled up during one write goes into the next. Until its
+    /// record is written a delivered id is known from ``RecentlyDelivered`` (the commit task
+    /// puts it there at once), so a resend is still recognised.
+    private func recordAll(_ unrecorded: RecordQueue, logger: Logger) async {
+        while let records = await unrecorded.next() {
+            do {
+                try await ledger.record(records)
+            } catch {
+                // The messages are delivered and acknowledged; only the record is missing.
+                logger.error("the ledger could not record routed messages", metadata: ["router.error": "\(error)", "router.records": "\(records.count)"])
+            }
         }
     }
 
@@ -180,8 +202,9 @@ struct ShardWorker: Sendable {
         return min(outputBytes.count, limit)
     }
 
-    /// Commits one decided batch, then records it. Returns the ids it delivered.
-    private func finish(_ planned: [Planned], on channel: Channel, now: Date, logger: Logger) async throws -> Set<String> {
+    /// Commits one decided batch (and the dead letters of copies the broker returned). Returns
+    /// the records of what was committed.
+    private func finish(_ planned: [Planned], on channel: Channel, now: Date, logger: Logger) async throws -> [RoutingRecord] {
         let (committed, returned) = try await commit(planned, on: channel, logger: logger)
         var records: [RoutingRecord] = []
         var unroutable: [Planned] = []
@@ -221,18 +244,7 @@ struct ShardWorker: Sendable {
                 }
             }
         }
-        guard !records.isEmpty else { return [] }
-        do {
-            try await ledger.record(records)
-        } catch {
-            // The messages are delivered and acknowledged; only the record is missing.
-            logger.error("the ledger could not record routed messages", metadata: ["router.error": "\(error)", "router.records": "\(records.count)"])
-        }
-        var delivered: Set<String> = []
-        for record in records {
-            if case .delivered = record.outcome { delivered.insert(record.messageID) }
-        }
-        return delivered
+        return records
     }
 
     /// Runs the pure stages and one dedupe lookup for the whole batch.

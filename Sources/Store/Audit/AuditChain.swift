@@ -35,7 +35,7 @@ enum AuditChain {
         field(reason)
         field(details)
         field(previousHash)
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return ContentDigest.hex(hasher.finalize())
     }
 
     static func hash(of record: AuditRecord, asSequence sequence: Int64? = nil) -> String {

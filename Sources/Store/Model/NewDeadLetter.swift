@@ -47,7 +47,7 @@ public struct NewDeadLetter: Sendable {
         hasher.update(data: Array(try identity.storedJSON().utf8))
         hasher.update(data: [0])
         hasher.update(data: body)
-        self.fingerprint = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        self.fingerprint = ContentDigest.hex(hasher.finalize())
     }
 
     /// The envelope's top-level members, when the body is a JSON object (small limits: only a
