@@ -82,13 +82,14 @@ struct RecordQueueTests {
             outcome: .delivered([]))
     }
 
-    @Test("what piled up during a ledger write comes out together, in commit order; finish drains, then nil")
+    @Test("what piled up during a ledger write comes out together (up to the limit), in commit order; finish drains, then nil")
     func coalescesInOrder() async {
         let queue = RecordQueue()
         queue.append([record("a"), record("b")])
         queue.append([])
         queue.append([record("c")])
-        #expect(await queue.next()?.map(\.messageID) == ["a", "b", "c"])
+        #expect(await queue.next(limit: 2)?.map(\.messageID) == ["a", "b"])
+        #expect(await queue.next()?.map(\.messageID) == ["c"])
         queue.append([record("d")])
         queue.finish()
         #expect(await queue.next()?.map(\.messageID) == ["d"])

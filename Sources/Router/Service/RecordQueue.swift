@@ -1,6 +1,15 @@
+import Logging
 import Store
 
-/// Committed decisions waiting for the ledger, between a shard's commit task and its ledger task.
+/// Committed decisions waiting for the ledger, between the shards' commit tasks and the
+/// router's one ledger task.
+///
+/// The ledger is written off the path between two commits (with SQLite a write took
+/// milliseconds, and the next commit waited for it), and by one task for all shards: whatever
+/// the shards committed during one write goes into the next, so the store sees few large
+/// transactions instead of one per commit. Until its record is written a delivered id is known
+/// from ``RecentlyDelivered`` (a commit task puts it there at once), so a resend is still
+/// recognised.
 final class RecordQueue: Sendable {
     private struct State {
         var records: [RoutingRecord] = []
@@ -17,15 +26,30 @@ final class RecordQueue: Sendable {
     /// No more records: `next` hands out what is left, then nil.
     func finish() { state.update { $0.finished = true } }
 
-    /// Everything appended since the last call, in order, once there is something; nil when
-    /// finished and empty.
-    func next() async -> [RoutingRecord]? {
+    /// The oldest records, at most `limit` (one store transaction stays bounded, also after the
+    /// store was unavailable for a while), once there are any; nil when finished and empty.
+    func next(limit: Int = 1_000) async -> [RoutingRecord]? {
         await state.next { state -> [RoutingRecord]?? in
             if !state.records.isEmpty {
-                defer { state.records = [] }
-                return state.records
+                let count = min(limit, state.records.count)
+                defer { state.records.removeFirst(count) }
+                return Array(state.records.prefix(count))
             }
             return state.finished ? .some(nil) : nil
+        }
+    }
+}
+
+extension RecordQueue {
+    /// The ledger task: writes what comes until the queue is finished and empty.
+    func write(to ledger: any RoutingLedger, logger: Logger) async {
+        while let records = await next() {
+            do {
+                try await ledger.record(records)
+            } catch {
+                // The messages are delivered and acknowledged; only the record is missing.
+                logger.error("the ledger could not record routed messages", metadata: ["router.error": "\(error)", "router.records": "\(records.count)"])
+            }
         }
     }
 }

@@ -37,6 +37,13 @@ public struct RouterService: Service {
             for await _ in await UnixSignalsSequence(trapping: .sighup) { rules.reload(logger: logger) }
         }
         defer { reloader.cancel() }
+        let unrecorded = RecordQueue()
+        let recorder = Task { [ledger, logger] in await unrecorded.write(to: ledger, logger: logger) }
+        // What the shards committed is recorded before the router returns, also when one failed.
+        func recordRest() async {
+            unrecorded.finish()
+            await recorder.value
+        }
         do {
             // Each worker drains and returns on graceful shutdown; the first that fails
             // cancels the others and stops the router (a supervisor restarts it and the
@@ -45,16 +52,18 @@ public struct RouterService: Service {
                 for queue in configuration.queues {
                     let worker = ShardWorker(
                         queue: queue, connection: connection, configuration: configuration, rules: rules, ledger: ledger,
-                        recent: recent, logger: logger, metrics: metrics)
+                        recent: recent, unrecorded: unrecorded, logger: logger, metrics: metrics)
                     group.addTask { try await worker.run() }
                 }
                 try await group.waitForAll()
             }
         } catch {
             logger.error("router stopped", metadata: ["router.error": "\(error)"])
+            await recordRest()
             await connection.close()
             throw error
         }
+        await recordRest()
         await connection.close()
         logger.notice("router stopped cleanly")
     }

@@ -18,7 +18,7 @@ import Synchronization
 /// was not yet acknowledged is published again after a crash (the design before this one).
 ///
 /// Transactions are committed one after the other, in arrival order, so a case's events reach each
-/// inbox in order. A third task records the decisions in the ledger after the commit; a crash
+/// inbox in order. The router's ledger task records the decisions after the commit; a crash
 /// between the two loses those records (never a message): the ledger is the dedupe for senders
 /// that resend, and such a resend after the restart would be delivered again.
 struct ShardWorker: Sendable {
@@ -28,6 +28,8 @@ struct ShardWorker: Sendable {
     let rules: RulesHolder
     let ledger: any RoutingLedger
     let recent: RecentlyDelivered
+    /// Committed decisions for the router's ledger task.
+    let unrecorded: RecordQueue
     let logger: Logger
     let metrics: RouterMetrics
 
@@ -118,14 +120,10 @@ struct ShardWorker: Sendable {
     private func route(_ arrived: ArrivalBuffer, consumer: ConsumerSubscription, on channel: Channel, logger: Logger) async throws {
         try await withGracefulShutdownHandler {
             let decided = DecidedQueue<Item>(recent: recent)
-            let unrecorded = RecordQueue()
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await recordAll(unrecorded, logger: logger) }
                 group.addTask {
-                    // Whatever was committed is recorded, also when committing fails later.
-                    defer { unrecorded.finish() }
                     do {
-                        try await commitAll(decided, recording: unrecorded, on: channel, logger: logger)
+                        try await commitAll(decided, on: channel, logger: logger)
                     } catch {
                         // Stop deciding too; the worker fails and closes its channel.
                         arrived.finish(throwing: error)
@@ -156,7 +154,7 @@ struct ShardWorker: Sendable {
     static let decideLimit = 32
 
     /// Commits what is decided until the queue is finished; hands the records to the ledger's task.
-    private func commitAll(_ decided: DecidedQueue<Item>, recording unrecorded: RecordQueue, on channel: Channel, logger: Logger) async throws {
+    private func commitAll(_ decided: DecidedQueue<Item>, on channel: Channel, logger: Logger) async throws {
         // A transaction carries at most half the prefetch: its inputs stay unacknowledged
         // until it commits, and the next ones arrive within the other half. Under steady
         // load a transaction holds what was decided during the last commit (a few messages);
@@ -172,22 +170,6 @@ struct ShardWorker: Sendable {
             let records = try await finish(planned, on: channel, now: now, logger: logger)
             decided.committed(Set(records.lazy.filter(\.isDelivered).map(\.messageID)))
             unrecorded.append(records)
-        }
-    }
-
-    /// Writes the committed decisions to the ledger, off the path between two commits (with
-    /// SQLite a write takes milliseconds, and the next commit waited for it). The writes follow
-    /// the commits in order; whatever piled up during one write goes into the next. Until its
-    /// record is written a delivered id is known from ``RecentlyDelivered`` (the commit task
-    /// puts it there at once), so a resend is still recognised.
-    private func recordAll(_ unrecorded: RecordQueue, logger: Logger) async {
-        while let records = await unrecorded.next() {
-            do {
-                try await ledger.record(records)
-            } catch {
-                // The messages are delivered and acknowledged; only the record is missing.
-                logger.error("the ledger could not record routed messages", metadata: ["router.error": "\(error)", "router.records": "\(records.count)"])
-            }
         }
     }
 

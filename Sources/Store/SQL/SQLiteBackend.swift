@@ -15,11 +15,17 @@ import Logging
 /// concurrency pool: on a loaded machine each hop waited seconds behind other work, a
 /// transaction of five statements held the lock for many seconds, and the other process's
 /// writer gave up after its busy timeout ("database is locked", seen in CI).
+///
+/// Read-only transactions use a second, read-only connection with its own lock: in WAL mode it
+/// reads the last committed state while the writer writes, so a lookup (the router's dedupe,
+/// once per batch it decides) does not wait behind a write and its disk sync.
 struct SQLiteBackend: SQLBackend {
     let dialect = SQLDialect.sqlite
     let path: String
     private let queue: DatabaseQueue
     private let lock = AsyncLock()
+    private let reader: DatabaseQueue
+    private let readLock = AsyncLock()
 
     init(path: String) throws {
         var configuration = Configuration()
@@ -32,6 +38,11 @@ struct SQLiteBackend: SQLBackend {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             queue = try DatabaseQueue(path: path, configuration: configuration)
+            // Opened after the writer, which created the file and put it in WAL mode.
+            var readerConfiguration = configuration
+            readerConfiguration.readonly = true
+            readerConfiguration.label = "drehscheibe.store.reader"
+            reader = try DatabaseQueue(path: path, configuration: readerConfiguration)
         } catch {
             throw StoreError(.database, "cannot open the SQLite store at \(path)", underlying: error)
         }
@@ -41,8 +52,8 @@ struct SQLiteBackend: SQLBackend {
     func transaction<T: Sendable>(
         readOnly: Bool, _ body: @escaping @Sendable (any SQLSession) async throws -> T
     ) async throws -> T {
-        try await lock.withLock {
-            let queue = self.queue
+        try await (readOnly ? readLock : lock).withLock {
+            let queue = readOnly ? self.reader : self.queue
             try await queue.writeWithoutTransaction { db in
                 // A transaction left open by a failed rollback must not swallow this one.
                 if db.isInsideTransaction { try db.rollback() }
