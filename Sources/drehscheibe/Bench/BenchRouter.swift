@@ -28,7 +28,8 @@ struct BenchRouter: AsyncParsableCommand {
     @Option(help: "Seconds of paced load for the latency runs.") var seconds = 10
     @Option(help: "Prefetch of the router and the pass-through.") var prefetch: UInt16 = 256
     @Option(help: "Unconfirmed publishes in flight in the pass-through.") var window = 256
-    @Option(help: "The router's store (memory | sqlite:PATH | postgres://...).") var store = "memory"
+    @Option(help: "The router's store (sqlite:PATH | memory | postgres://...); default a fresh SQLite file, as the router is deployed.")
+    var store: String?
     @Option(help: "The Schemas/ directory.") var schemas: String?
     @Option(help: "Rate of the latency runs in msg/s (default: half the router's maximum).") var rate: Int?
     @Option(help: "Shard queues behind the consistent-hash exchange (4 as deployed).") var shards = 4
@@ -71,6 +72,10 @@ struct BenchRouter: AsyncParsableCommand {
         try await publish(count, to: "bench.router.shards", workload: workload, channel: admin)
         let metricsPort = Int(cbench_free_local_port())
         guard metricsPort > 0 else { throw BenchError("no free port on 127.0.0.1 for the router's /metrics") }
+        // The deployed router keeps its ledger in SQLite: measure that unless told otherwise.
+        let scratchStore = FileManager.default.temporaryDirectory.appendingPathComponent("bench-router-\(getpid()).sqlite").path
+        let store = self.store ?? "sqlite:\(scratchStore)"
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: scratchStore + suffix) } }
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("bench-router-\(getpid()).log").path
         let router = try BenchChild(arguments: [
             "router", "--queues", routerInputs.joined(separator: ","), "--store", store, "--trusted-relay", adminUser, "--broker-user", adminUser,
