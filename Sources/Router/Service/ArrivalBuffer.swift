@@ -37,10 +37,7 @@ final class ArrivalBuffer: Sendable {
     func next(limit: Int) async throws -> [Arrival]? {
         let step = await state.next { state -> Step? in
             if !state.deliveries.isEmpty {
-                let count = min(max(limit, 1), state.deliveries.count)
-                let batch = Array(state.deliveries.prefix(count))
-                state.deliveries.removeFirst(count)
-                return .batch(batch)
+                return .batch(state.deliveries.takeFirst(max(limit, 1)))
             }
             guard state.finished else { return nil }
             return state.error.map { .failed($0) } ?? .end

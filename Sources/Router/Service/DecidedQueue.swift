@@ -73,8 +73,7 @@ final class DecidedQueue<Item: DecidedItem>: Sendable {
             if state.abandoned { return .some(nil) }
             if !state.items.isEmpty {
                 let count = ShardWorker.transactionCount(outputBytes: state.items.prefix(limit).map(\.outputBytes), limit: limit, bytes: bytes)
-                let taken = Array(state.items.prefix(count))
-                state.items.removeFirst(count)
+                let taken = state.items.takeFirst(count)
                 for case let id? in taken.map(\.routedID) { state.routedIDs.remove(id) }
                 return taken
             }

@@ -44,3 +44,13 @@ final class Handoff<State: Sendable>: Sendable {
         }
     }
 }
+
+extension Array {
+    /// Removes the first `count` elements (at most all) and returns them: what the queues
+    /// built on ``Handoff`` hand out.
+    mutating func takeFirst(_ count: Int) -> [Element] {
+        let taken = Array(prefix(count))
+        removeFirst(taken.count)
+        return taken
+    }
+}

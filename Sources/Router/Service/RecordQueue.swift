@@ -30,11 +30,7 @@ final class RecordQueue: Sendable {
     /// store was unavailable for a while), once there are any; nil when finished and empty.
     func next(limit: Int = 1_000) async -> [RoutingRecord]? {
         await state.next { state -> [RoutingRecord]?? in
-            if !state.records.isEmpty {
-                let count = min(limit, state.records.count)
-                defer { state.records.removeFirst(count) }
-                return Array(state.records.prefix(count))
-            }
+            if !state.records.isEmpty { return state.records.takeFirst(limit) }
             return state.finished ? .some(nil) : nil
         }
     }

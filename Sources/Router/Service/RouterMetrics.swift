@@ -98,8 +98,9 @@ public struct RouterMetrics: Sendable {
         instruments.transaction.record(count)
     }
 
-    func committed(seconds: Double) {
-        instruments.commit.recordNanoseconds(Int64(seconds * 1e9))
+    /// One transaction's round trip with the broker.
+    func committed(in duration: Duration) {
+        instruments.commit.record(duration: duration)
     }
 }
 

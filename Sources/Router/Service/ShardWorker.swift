@@ -346,7 +346,7 @@ struct ShardWorker: Sendable {
             do {
                 let started = ContinuousClock.now
                 let returned = try await channel.commit(publishing: planned.flatMap(\.outputs), acknowledging: planned.map(\.item.delivery))
-                metrics.committed(seconds: Self.seconds(ContinuousClock.now - started))
+                metrics.committed(in: ContinuousClock.now - started)
                 return (planned, returned)
             } catch let error as AMQPError where error.code == .blocked {
                 logger.warning("the broker blocks publishing; the batch waits", metadata: ["router.error": "\(error)"])
@@ -394,10 +394,6 @@ struct ShardWorker: Sendable {
         return RoutingRecord(
             messageID: context.messageID ?? "unknown", eventType: context.eventType, caseID: context.caseID, source: context.source,
             sender: context.sender, receivedAt: item.inbound.receivedAt, decidedAt: now, replayed: context.replayed, outcome: outcome)
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
     }
 
     /// Log metadata: identifiers only (message id, type, case id), never content.

@@ -237,16 +237,17 @@ private struct RouterLegs {
     var transactionMessagesP50: Double
 
     init(before: String, after: String) {
-        func leg(_ name: String, _ labels: [String: String] = [:]) -> [String: Double] {
-            let histogram = HistogramSnapshot(prometheusText: after, name: name, matching: labels)
+        func between(_ name: String, _ labels: [String: String] = [:]) -> HistogramSnapshot {
+            HistogramSnapshot(prometheusText: after, name: name, matching: labels)
                 .subtracting(HistogramSnapshot(prometheusText: before, name: name, matching: labels))
-            return ["p50_ms": (histogram.quantile(0.5) ?? .nan) * 1000, "p99_ms": (histogram.quantile(0.99) ?? .nan) * 1000]
         }
-        inRouter = leg(RouterMetrics.latencyName, ["outcome": "delivered"])
-        queued = leg(RouterMetrics.queuedName)
-        commit = leg(RouterMetrics.commitName)
-        transactionMessagesP50 = HistogramSnapshot(prometheusText: after, name: RouterMetrics.transactionName)
-            .subtracting(HistogramSnapshot(prometheusText: before, name: RouterMetrics.transactionName)).quantile(0.5) ?? .nan
+        func leg(_ histogram: HistogramSnapshot) -> [String: Double] {
+            ["p50_ms": (histogram.quantile(0.5) ?? .nan) * 1000, "p99_ms": (histogram.quantile(0.99) ?? .nan) * 1000]
+        }
+        inRouter = leg(between(RouterMetrics.latencyName, ["outcome": "delivered"]))
+        queued = leg(between(RouterMetrics.queuedName))
+        commit = leg(between(RouterMetrics.commitName))
+        transactionMessagesP50 = between(RouterMetrics.transactionName).quantile(0.5) ?? .nan
     }
 }
 
