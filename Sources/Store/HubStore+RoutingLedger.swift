@@ -7,12 +7,15 @@ extension HubStore {
         guard !unique.isEmpty else { return [] }
         return try await read { session in
             var found: Set<String> = []
-            // Bounded IN lists: SQLite allows 32766 variables, PostgreSQL 65535.
-            for start in stride(from: 0, to: unique.count, by: 500) {
-                let chunk = Array(unique[start..<min(start + 500, unique.count)])
-                let rows = try await session.query(
-                    "SELECT message_id FROM delivered_messages WHERE message_id IN (\(SQL.placeholders(chunk.count)))",
-                    chunk.map(SQLValue.text))
+            // Bounded IN lists (SQLite allows 32766 variables, PostgreSQL 65535), padded to a
+            // power of two with a repeated id so a handful of statement texts serve every batch
+            // size and stay prepared: the router looks up every batch it decides.
+            for start in stride(from: 0, to: unique.count, by: 512) {
+                var chunk = unique[start..<min(start + 512, unique.count)].map(SQLValue.text)
+                let width = max(8, 1 << (Int.bitWidth - (chunk.count - 1).leadingZeroBitCount))
+                chunk += repeatElement(chunk[chunk.count - 1], count: width - chunk.count)
+                let rows = try await session.query(SQL(
+                    "SELECT message_id FROM delivered_messages WHERE message_id IN (\(SQL.placeholders(width)))", chunk, reused: true))
                 for row in rows { found.insert(try row.string("message_id")) }
             }
             return found
@@ -37,10 +40,12 @@ extension HubStore {
                 switch record.outcome {
                 case .delivered(let copies):
                     outcome = "delivered"
-                    deliveries = String(decoding: try JSONEncoder().encode(copies), as: UTF8.self)
-                    details["deliveries"] = .array(copies.map { copy in
+                    // The same JSON the Codable `Delivery` decodes (the trace reads it back).
+                    let copies = JSONValue.array(copies.map { copy in
                         ["recipient": .string(copy.recipient), "projection": .string(copy.projection), "type": .string(copy.type)]
                     })
+                    deliveries = copies.serializedString()
+                    details["deliveries"] = copies
                     if deliveredAt.updateValue(.init(record.decidedAt), forKey: record.messageID) == nil { delivered.append(record.messageID) }
                 case .deadLettered(let errorCode, let failedStage, let why):
                     outcome = "dead-lettered"

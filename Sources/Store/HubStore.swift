@@ -9,9 +9,9 @@ import Synchronization
 ///
 /// Lifecycle: `run()` keeps the backend's connections (PostgreSQL) until it is cancelled: run
 /// it once, as a service or through `withStore(_:logger:_:)`. The schema is created or upgraded
-/// on first use. Store operations are not interrupted by task cancellation: a transaction
-/// that began is finished (they are short), so a cancelled caller never leaves a half-done
-/// change behind.
+/// on first use. Changes are not interrupted by task cancellation: a write transaction that
+/// began is finished (they are short), so a cancelled caller never leaves a half-done change
+/// behind.
 public final class HubStore: RoutingLedger {
     public let location: StoreLocation
     let backend: any SQLBackend
@@ -69,18 +69,16 @@ public final class HubStore: RoutingLedger {
         }
     }
 
-    /// A write transaction, shielded from the caller's cancellation.
+    /// A write transaction (the backend runs it to its end even if the caller is cancelled).
     func write<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) async throws -> T) async throws -> T {
         try await ready()
-        let backend = self.backend
-        return try await Task { try await backend.transaction(readOnly: false, body) }.value
+        return try await backend.transaction(readOnly: false, body)
     }
 
     /// A read-only transaction (one consistent snapshot).
     func read<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) async throws -> T) async throws -> T {
         try await ready()
-        let backend = self.backend
-        return try await Task { try await backend.transaction(readOnly: true, body) }.value
+        return try await backend.transaction(readOnly: true, body)
     }
 }
 

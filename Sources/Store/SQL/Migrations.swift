@@ -10,7 +10,10 @@ enum Migrations {
         var statements: @Sendable (SQLDialect) -> [String]
     }
 
-    static let all: [Migration] = [Migration(version: 1, statements: version1)]
+    static let all: [Migration] = [
+        Migration(version: 1, statements: version1),
+        Migration(version: 2, statements: version2),
+    ]
 
     static func apply(on backend: some SQLBackend, logger: Logger) async throws {
         let applied = try await backend.transaction(readOnly: false) { session -> [Int64] in
@@ -113,6 +116,35 @@ enum Migrations {
                 "CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$",
                 "CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
                 "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()",
+            ]
+        }
+        return statements
+    }
+
+    /// Indexes only where a query reads: the router writes every routed message into the
+    /// routing log and the audit log, and each index keyed by a random value (message ids, case
+    /// ids) costs a page of WAL and checkpoint writes per message once the index outgrows a
+    /// transaction; with five such indexes the SQLite ledger cost the router more CPU than
+    /// routing itself. No query looks routing-log rows up by message id (dedupe reads
+    /// `delivered_messages`) or audit records by subject, and the trace reads the router's
+    /// audit records from the routing log, so the audit log's case index covers only the
+    /// others (the predicate is the trace query's, so both databases use the partial index).
+    ///
+    /// SQLite keeps the dedupe marks in their primary key's b-tree only (WITHOUT ROWID): with a
+    /// rowid table each mark was written twice, once in the table and once in the key's index.
+    private static func version2(_ dialect: SQLDialect) -> [String] {
+        var statements = [
+            "DROP INDEX routing_log_message",
+            "DROP INDEX audit_log_subject",
+            "DROP INDEX audit_log_case",
+            "CREATE INDEX audit_log_case ON audit_log (case_id) WHERE action NOT LIKE 'route.%'",
+        ]
+        if dialect == .sqlite {
+            statements += [
+                "CREATE TABLE delivered_messages_v2 (message_id TEXT PRIMARY KEY, delivered_at BIGINT NOT NULL) WITHOUT ROWID",
+                "INSERT INTO delivered_messages_v2 (message_id, delivered_at) SELECT message_id, delivered_at FROM delivered_messages",
+                "DROP TABLE delivered_messages",
+                "ALTER TABLE delivered_messages_v2 RENAME TO delivered_messages",
             ]
         }
         return statements

@@ -34,8 +34,10 @@ struct PostgresBackend: SQLBackend {
     ) async throws -> T {
         let logger = self.logger
         let client = self.client
+        let connectionWait = self.connectionWait
         do {
-            return try await Self.withConnectionWait(connectionWait) { leased in
+            // The client cancels a query when its task is cancelled: a task of its own.
+            return try await Task { try await Self.withConnectionWait(connectionWait) { leased in
                 try await client.withTransaction(logger: logger) { connection in
                     leased()
                     let session = PostgresSession(connection: connection, logger: logger)
@@ -43,7 +45,7 @@ struct PostgresBackend: SQLBackend {
                     if readOnly { try await session.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY") }
                     return try await body(session)
                 }
-            }
+            } }.value
         } catch let error as PostgresTransactionError {
             // The caller wants the store's own error (not found, conflict), not the wrapper.
             if let closureError = error.closureError, error.commitError == nil {

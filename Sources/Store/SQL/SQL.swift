@@ -15,10 +15,14 @@ enum SQLValue: Sendable, Hashable {
 struct SQL: Sendable, ExpressibleByStringLiteral {
     var text: String
     var binds: [SQLValue]
+    /// The statement runs often with this exact text: SQLite keeps it prepared (a cache per
+    /// connection, so only for a bounded set of texts; never for generated multi-row inserts).
+    var reused: Bool
 
-    init(_ text: String, _ binds: [SQLValue] = []) {
+    init(_ text: String, _ binds: [SQLValue] = [], reused: Bool = false) {
         self.text = text
         self.binds = binds
+        self.reused = reused
     }
 
     init(stringLiteral value: String) { self.init(value) }

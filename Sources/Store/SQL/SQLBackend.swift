@@ -14,6 +14,10 @@ protocol SQLSession: Sendable {
     /// Runs a statement and returns its rows (none for statements without RETURNING).
     @discardableResult
     func query(_ sql: SQL) async throws -> [SQLRow]
+
+    /// Inserts `rows` (values in `columns` order); `suffix` follows the values
+    /// (`ON CONFLICT … DO NOTHING`). Default: multi-row statements.
+    func insert(into table: String, columns: [String], rows: [[SQLValue]], suffix: String) async throws
 }
 
 extension SQLSession {
@@ -23,10 +27,14 @@ extension SQLSession {
 
     func query(_ text: String, _ binds: [SQLValue] = []) async throws -> [SQLRow] { try await query(SQL(text, binds)) }
 
+    func insert(into table: String, columns: [String], rows: [[SQLValue]]) async throws {
+        try await insert(into: table, columns: columns, rows: rows, suffix: "")
+    }
+
     /// One `INSERT … VALUES (…), (…), …` per chunk of rows instead of one statement per row:
     /// a batch of routing decisions costs a few statements (each a round trip), not three per
-    /// message. `suffix` follows the VALUES list (`ON CONFLICT … DO NOTHING`).
-    func insert(into table: String, columns: [String], rows: [[SQLValue]], suffix: String = "") async throws {
+    /// message.
+    func insert(into table: String, columns: [String], rows: [[SQLValue]], suffix: String) async throws {
         guard !rows.isEmpty else { return }
         // Well below SQLite's 32766 and PostgreSQL's 65535 bind parameters.
         let perStatement = max(1, 30_000 / columns.count)
@@ -48,6 +56,11 @@ protocol SQLBackend: Sendable {
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
     /// Write transactions are serialised against every other writer (other processes and,
     /// for PostgreSQL, other hub instances) where the store's logic needs it.
+    ///
+    /// Runs to its end even when the calling task is cancelled, so a cancelled caller never
+    /// leaves a half-done change behind. Each backend shields exactly the part that would
+    /// observe cancellation (an extra task per transaction is a thread hand-off, and the
+    /// router reads once per batch it decides).
     func transaction<T: Sendable>(
         readOnly: Bool, _ body: @escaping @Sendable (any SQLSession) async throws -> T
     ) async throws -> T

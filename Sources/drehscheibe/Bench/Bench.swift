@@ -7,6 +7,7 @@ struct Bench: AsyncParsableCommand {
         abstract: "Run a benchmark (build with -c release).",
         subcommands: [
             BenchAMQP.self,
+            BenchLedger.self,
             BenchRouter.self,
             BenchValidate.self,
         ]
