@@ -33,6 +33,8 @@ struct BenchRouter: AsyncParsableCommand {
     @Option(help: "The Schemas/ directory.") var schemas: String?
     @Option(help: "Rate of the latency runs in msg/s (default: half the router's maximum).") var rate: Int?
     @Option(help: "Shard queues behind the consistent-hash exchange (4 as deployed).") var shards = 4
+    @Option(help: "Throughput rounds, router and pass-through taking turns (the router restarted on the same store each round); the table shows the median round.")
+    var rounds = 3
     @Option(name: .customLong("broker-pid"), help: "The broker's OS process, to report its CPU per message (default: DREHSCHEIBE_BROKER_PID; scripts/bench sets it).")
     var brokerPID: Int32?
 
@@ -67,31 +69,11 @@ struct BenchRouter: AsyncParsableCommand {
         let workload = try Workload(schemas: schemasDirectory, user: adminUser)
         BenchReport.progress("workload: \(workload.type), \(workload.bytes) bytes, 1 recipient (ba) with a projection")
 
-        // Throughput: preload, then measure the drain at the output queue.
-        BenchReport.progress("router: preloading \(count) messages")
-        try await publish(count, to: "bench.router.shards", workload: workload, channel: admin)
-        let metricsPort = Int(cbench_free_local_port())
-        guard metricsPort > 0 else { throw BenchError("no free port on 127.0.0.1 for the router's /metrics") }
         // The deployed router keeps its ledger in SQLite: measure that unless told otherwise.
         let scratchStore = FileManager.default.temporaryDirectory.appendingPathComponent("bench-router-\(getpid()).sqlite").path
         let store = self.store ?? "sqlite:\(scratchStore)"
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: scratchStore + suffix) } }
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("bench-router-\(getpid()).log").path
-        let router = try BenchChild(arguments: [
-            "router", "--queues", routerInputs.joined(separator: ","), "--store", store, "--trusted-relay", adminUser, "--broker-user", adminUser,
-            "--deliver-exchange", "bench.deliver", "--dead-exchange", "bench.dead", "--retry-exchange", "bench.dead",
-            "--prefetch", "\(prefetch)", "--schemas", schemasDirectory.path, "--metrics-port", "\(metricsPort)",
-        ], environment: ["DREHSCHEIBE_AMQP_URL": url, "DREHSCHEIBE_LOG_LEVEL": "warning"], log: log)
-        let peakRSS = Mutex(0.0)
-        let sampler = Task {
-            while !Task.isCancelled {
-                if let rss = router.residentBytes { peakRSS.withLock { $0 = max($0, rss) } }
-                try? await Task.sleep(for: .milliseconds(100))
-            }
-        }
-        // CPU per message from the first copy on (the router's start-up, compiling the schemas,
-        // is not part of it).
-        let cpuAtFirst = Mutex<Double?>(nil)
         let brokerPID = self.brokerPID ?? ProcessInfo.processInfo.environment["DREHSCHEIBE_BROKER_PID"].flatMap { Int32($0) }
         // The broker's CPU per message on each side: on two cores it shares the machine with
         // both, and what the router's transactions cost it shows here, not in the router's CPU.
@@ -102,32 +84,69 @@ struct BenchRouter: AsyncParsableCommand {
             defer { brokerBefore = now }
             return (now - brokerBefore) / Double(max(messages, 1)) * 1e6
         }
-        let routerDrain = try await Collector(connection: amqp, queue: "bench.router.out", onFirst: {
-            cpuAtFirst.withLock { $0 = router.cpuSeconds }
-        }).drain(count)
-        let routerMax = routerDrain.rate
-        let routerBrokerCPU = brokerPerMessage(count)
-        let routerCPU = (router.cpuSeconds ?? .nan) - (cpuAtFirst.withLock { $0 } ?? .nan)
-        // The first copy's own cost is before the mark: count - 1 messages in that span.
-        let routerCPUPerMessage = routerCPU / Double(max(count - 1, 1)) * 1e6
-        BenchReport.progress("router: \(Int(routerMax)) msg/s, \(Int(routerCPUPerMessage)) µs CPU per message")
-        let dead = try await admin.inspectQueue("bench.router.dead").messageCount
-        guard dead == 0 else { throw BenchError("the router dead-lettered \(dead) bench messages; see \(log)") }
-
-        BenchReport.progress("pass-through: preloading \(count) messages")
-        try await publish(count, to: "bench.pass.shards", workload: workload, channel: admin)
-        let passCollector = Collector(connection: amqp, queue: "bench.pass.out")
-        async let passDrain = passCollector.drain(count)
-        let passFrom = passInputs.joined(separator: ",")
-        brokerBefore = brokerCPU()
-        let passResult = await runOnThread { [count, prefetch, window] in
-            cbench_pass_through(target.target, passFrom, "bench.pass.out", UInt64(count), prefetch, UInt64(window), nil)
+        let running = Mutex<BenchChild?>(nil)
+        let peakRSS = Mutex(0.0)
+        let sampler = Task {
+            while !Task.isCancelled {
+                if let rss = running.withLock({ $0 })?.residentBytes { peakRSS.withLock { $0 = max($0, rss) } }
+                try? await Task.sleep(for: .milliseconds(100))
+            }
         }
-        _ = try passResult.checked("pass-through")
-        let passMax = try await passDrain.rate
-        let passBrokerCPU = brokerPerMessage(count)
-        let passCPUPerMessage = passResult.cpu_seconds / Double(max(count, 1)) * 1e6
-        BenchReport.progress("pass-through: \(Int(passMax)) msg/s, \(Int(passCPUPerMessage)) µs CPU per message")
+        defer { sampler.cancel() }
+        let passFrom = passInputs.joined(separator: ",")
+
+        // Throughput: preload, then measure the drain at the output queue; with --rounds the
+        // two sides take turns, so a disturbance of the shared machine hits one round, not one
+        // side, and the median round is reported.
+        var routerRuns: [Drain] = [], passRuns: [Drain] = []
+        var router: BenchChild!
+        var metricsPort = 0
+        for round in 1...max(1, rounds) {
+            let tag = rounds > 1 ? " (round \(round))" : ""
+            BenchReport.progress("router\(tag): preloading \(count) messages")
+            try await publish(count, to: "bench.router.shards", workload: workload, channel: admin)
+            metricsPort = Int(cbench_free_local_port())
+            guard metricsPort > 0 else { throw BenchError("no free port on 127.0.0.1 for the router's /metrics") }
+            router = try BenchChild(arguments: [
+                "router", "--queues", routerInputs.joined(separator: ","), "--store", store, "--trusted-relay", adminUser, "--broker-user", adminUser,
+                "--deliver-exchange", "bench.deliver", "--dead-exchange", "bench.dead", "--retry-exchange", "bench.dead",
+                "--prefetch", "\(prefetch)", "--schemas", schemasDirectory.path, "--metrics-port", "\(metricsPort)",
+            ], environment: ["DREHSCHEIBE_AMQP_URL": url, "DREHSCHEIBE_LOG_LEVEL": "warning"], log: log)
+            running.withLock { $0 = router }
+            // CPU per message from the first copy on (the router's start-up, compiling the
+            // schemas, is not part of it).
+            let cpuAtFirst = Mutex<Double?>(nil)
+            brokerBefore = brokerCPU()
+            let started = router!
+            let routerDrain = try await Collector(connection: amqp, queue: "bench.router.out", onFirst: {
+                cpuAtFirst.withLock { $0 = started.cpuSeconds }
+            }).drain(count)
+            let routerCPU = (router.cpuSeconds ?? .nan) - (cpuAtFirst.withLock { $0 } ?? .nan)
+            // The first copy's own cost is before the mark: count - 1 messages in that span.
+            routerRuns.append(Drain(rate: routerDrain.rate, cpu: routerCPU / Double(max(count - 1, 1)) * 1e6, brokerCPU: brokerPerMessage(count)))
+            BenchReport.progress("router\(tag): \(Int(routerDrain.rate)) msg/s, \(Int(routerRuns.last!.cpu)) µs CPU per message")
+            let dead = try await admin.inspectQueue("bench.router.dead").messageCount
+            guard dead == 0 else { throw BenchError("the router dead-lettered \(dead) bench messages; see \(log)") }
+            // The last router stays for the latency run; the others stop so the next preload waits.
+            if round < max(1, rounds) {
+                running.withLock { $0 = nil }
+                _ = await router.terminate()
+            }
+
+            BenchReport.progress("pass-through\(tag): preloading \(count) messages")
+            try await publish(count, to: "bench.pass.shards", workload: workload, channel: admin)
+            let passCollector = Collector(connection: amqp, queue: "bench.pass.out")
+            async let passDrain = passCollector.drain(count)
+            brokerBefore = brokerCPU()
+            let passResult = await runOnThread { [count, prefetch, window] in
+                cbench_pass_through(target.target, passFrom, "bench.pass.out", UInt64(count), prefetch, UInt64(window), nil)
+            }
+            _ = try passResult.checked("pass-through")
+            passRuns.append(Drain(rate: try await passDrain.rate, cpu: passResult.cpu_seconds / Double(max(count, 1)) * 1e6, brokerCPU: brokerPerMessage(count)))
+            BenchReport.progress("pass-through\(tag): \(Int(passRuns.last!.rate)) msg/s, \(Int(passRuns.last!.cpu)) µs CPU per message")
+        }
+        let routerMedian = Drain.median(routerRuns), passMedian = Drain.median(passRuns)
+        let routerMax = routerMedian.rate, passMax = passMedian.rate
 
         // Latency at half the router's maximum (or --rate), the same rate for both.
         let rate = self.rate ?? max(1, Int(routerMax / 2))
@@ -141,7 +160,7 @@ struct BenchRouter: AsyncParsableCommand {
         let routerPacedBrokerCPU = brokerPerMessage(paced)
         let legs = try await RouterLegs(before: metricsBeforePaced, after: Self.metrics(port: metricsPort))
         let routerRSS = max(peakRSS.withLock { $0 }, router.residentBytes ?? 0)
-        sampler.cancel()
+        running.withLock { $0 = nil }
         _ = await router.terminate()
 
         BenchReport.progress("latency: \(rate) msg/s for \(seconds) s through the pass-through")
@@ -163,14 +182,21 @@ struct BenchRouter: AsyncParsableCommand {
         var report = BenchReport(name: "router")
         report.addRow("router", [
             "max_msgs_per_s": routerMax, "p50_ms": routerLatency.p50, "p99_ms": routerLatency.p99, "rss_mib": routerRSS / 1_048_576,
-            "cpu_us_per_msg": routerCPUPerMessage, "paced_cpu_us_per_msg": routerPacedCPUPerMessage,
-            "broker_cpu_us_per_msg": routerBrokerCPU, "broker_paced_cpu_us_per_msg": routerPacedBrokerCPU,
+            "cpu_us_per_msg": routerMedian.cpu, "paced_cpu_us_per_msg": routerPacedCPUPerMessage,
+            "broker_cpu_us_per_msg": routerMedian.brokerCPU, "broker_paced_cpu_us_per_msg": routerPacedBrokerCPU,
         ])
         report.addRow("c_pass_through", [
-            "max_msgs_per_s": passMax, "p50_ms": passLatency.p50, "p99_ms": passLatency.p99, "cpu_us_per_msg": passCPUPerMessage,
+            "max_msgs_per_s": passMax, "p50_ms": passLatency.p50, "p99_ms": passLatency.p99, "cpu_us_per_msg": passMedian.cpu,
             "paced_cpu_us_per_msg": passPaced.cpu_seconds / Double(max(paced, 1)) * 1e6,
-            "broker_cpu_us_per_msg": passBrokerCPU, "broker_paced_cpu_us_per_msg": passPacedBrokerCPU,
+            "broker_cpu_us_per_msg": passMedian.brokerCPU, "broker_paced_cpu_us_per_msg": passPacedBrokerCPU,
         ])
+        if routerRuns.count > 1 {
+            for (index, (routerRun, passRun)) in zip(routerRuns, passRuns).enumerated() {
+                report.addFigure("round_\(index + 1).router_msgs_per_s", routerRun.rate)
+                report.addFigure("round_\(index + 1).pass_through_msgs_per_s", passRun.rate)
+                report.addFigure("round_\(index + 1).ratio", routerRun.rate / passRun.rate)
+            }
+        }
         // Where the router's latency goes at the paced rate, from its own histograms.
         report.addRow("router_in_router", legs.inRouter)
         report.addRow("router_queued", legs.queued)
@@ -179,7 +205,7 @@ struct BenchRouter: AsyncParsableCommand {
         report.addFigure("ratio.router_over_pass_through", routerMax / passMax)
         report.addFigure("latency_rate_msgs_per_s", Double(rate))
         report.print(columns: ["max_msgs_per_s", "p50_ms", "p99_ms", "rss_mib", "cpu_us_per_msg", "paced_cpu_us_per_msg", "broker_cpu_us_per_msg", "broker_paced_cpu_us_per_msg"], extra: [
-            "messages": "\(count)", "bytes": "\(workload.bytes)", "type": workload.type, "store": store, "prefetch": "\(prefetch)", "shards": "\(shards)",
+            "messages": "\(count)", "rounds": "\(max(1, rounds))", "bytes": "\(workload.bytes)", "type": workload.type, "store": store, "prefetch": "\(prefetch)", "shards": "\(shards)",
         ])
     }
 
@@ -289,6 +315,16 @@ private final class SendTimes: Sendable {
 
 /// Consumes an output queue and measures the drain rate and, when send times are known,
 /// per-message latency.
+/// One throughput drain: messages per second and CPU per message of the side and the broker.
+private struct Drain {
+    var rate: Double
+    var cpu: Double
+    var brokerCPU: Double
+
+    /// The run with the median rate (the upper one of an even count).
+    static func median(_ runs: [Drain]) -> Drain { runs.sorted { $0.rate < $1.rate }[runs.count / 2] }
+}
+
 private struct Collector: Sendable {
     let connection: Connection
     let queue: String
