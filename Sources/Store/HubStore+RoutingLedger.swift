@@ -2,21 +2,24 @@ import CaseModel
 import Foundation
 
 extension HubStore {
-    public func deliveredAlready(_ messageIDs: [String]) async throws -> Set<String> {
-        let unique = Array(Set(messageIDs))
+    public func deliveredAlready(_ keys: [DedupeKey]) async throws -> Set<DedupeKey> {
+        let unique = Array(Set(keys))
         guard !unique.isEmpty else { return [] }
         return try await read { session in
-            var found: Set<String> = []
-            // Bounded IN lists (SQLite allows 32766 variables, PostgreSQL 65535), padded to a
-            // power of two with a repeated id so a handful of statement texts serve every batch
-            // size and stay prepared: the router looks up every batch it decides.
-            for start in stride(from: 0, to: unique.count, by: 512) {
-                var chunk = unique[start..<min(start + 512, unique.count)].map(SQLValue.text)
+            var found: Set<DedupeKey> = []
+            // Pairs ORed, which both databases answer with one index probe each (SQLite scans
+            // the table for a row-value IN list). Padded to a power of two with a repeated key
+            // so a handful of statement texts serve every batch size and stay prepared: the
+            // router looks up every batch it decides.
+            for start in stride(from: 0, to: unique.count, by: 256) {
+                var chunk = Array(unique[start..<min(start + 256, unique.count)])
                 let width = max(8, 1 << (Int.bitWidth - (chunk.count - 1).leadingZeroBitCount))
                 chunk += repeatElement(chunk[chunk.count - 1], count: width - chunk.count)
+                let pairs = Array(repeating: "(case_id = ? AND message_id = ?)", count: width).joined(separator: " OR ")
                 let rows = try await session.query(SQL(
-                    "SELECT message_id FROM delivered_messages WHERE message_id IN (\(SQL.placeholders(width)))", chunk, reused: true))
-                for row in rows { found.insert(try row.string("message_id")) }
+                    "SELECT case_id, message_id FROM routing_log WHERE outcome = 'delivered' AND (\(pairs))",
+                    chunk.flatMap { [SQLValue.text($0.caseID), .text($0.messageID)] }, reused: true))
+                for row in rows { found.insert(DedupeKey(messageID: try row.string("message_id"), caseID: try row.string("case_id"))) }
             }
             return found
         }
@@ -26,8 +29,6 @@ extension HubStore {
         guard !records.isEmpty else { return }
         try await write { session in
             var entries: [AuditEntry] = []
-            var delivered: [String] = []
-            var deliveredAt: [String: SQLValue] = [:]
             var logRows: [[SQLValue]] = []
             for record in records {
                 var details = JSONObject()
@@ -46,7 +47,6 @@ extension HubStore {
                     })
                     deliveries = copies.serializedString()
                     details["deliveries"] = copies
-                    if deliveredAt.updateValue(.init(record.decidedAt), forKey: record.messageID) == nil { delivered.append(record.messageID) }
                 case .deadLettered(let errorCode, let failedStage, let why):
                     outcome = "dead-lettered"
                     (code, stage, reason) = (errorCode, failedStage, why)
@@ -62,10 +62,7 @@ extension HubStore {
                     actor: .router, action: "route.\(outcome)", subject: "message:\(record.messageID)", caseID: record.caseID,
                     reason: reason, details: .object(details)))
             }
-            // A message id appears once per batch here: one statement must not insert it twice.
-            try await session.insert(
-                into: "delivered_messages", columns: ["message_id", "delivered_at"],
-                rows: delivered.map { [.text($0), deliveredAt[$0]!] }, suffix: "ON CONFLICT (message_id) DO NOTHING")
+            // The delivered rows are the dedupe marks (see `DedupeKey`).
             try await session.insert(
                 into: "routing_log",
                 columns: ["message_id", "event_type", "case_id", "source", "sender", "received_at", "decided_at", "replayed",

@@ -58,6 +58,29 @@ public struct RoutingRecord: Sendable, Hashable, Codable {
     }
 }
 
+/// A message as the dedupe knows it: its id within its case. A resend keeps both (the
+/// envelope requires `subject`, the case id). Keyed this way the ledger finds a message through
+/// the routing log's case index: one b-tree for the trace and the dedupe instead of a separate
+/// table of ids, whose random keys cost a page write per routed message. An id a producer
+/// reused for another case is therefore routed, not dropped.
+public struct DedupeKey: Sendable, Hashable {
+    public var messageID: String
+    public var caseID: String
+
+    public init(messageID: String, caseID: String) {
+        self.messageID = messageID
+        self.caseID = caseID
+    }
+}
+
+extension RoutingRecord {
+    /// The dedupe key of a delivered record; nil for other outcomes and without a case id.
+    public var deliveredKey: DedupeKey? {
+        guard case .delivered = outcome, let caseID else { return nil }
+        return DedupeKey(messageID: messageID, caseID: caseID)
+    }
+}
+
 /// The router's persistent memory: which message ids were delivered already (dedupe across
 /// restarts and router instances) and the record of every routing decision.
 ///
@@ -65,8 +88,8 @@ public struct RoutingRecord: Sendable, Hashable, Codable {
 /// instances). Both must make `record` atomic: the dedupe marks and the records of one call
 /// are committed together or not at all.
 public protocol RoutingLedger: Sendable {
-    /// The ids among `messageIDs` whose earlier routing ended in `.delivered`.
-    func deliveredAlready(_ messageIDs: [String]) async throws -> Set<String>
+    /// The keys among `keys` whose earlier routing ended in `.delivered`.
+    func deliveredAlready(_ keys: [DedupeKey]) async throws -> Set<DedupeKey>
 
     /// Commits the records of a batch: marks delivered ids for dedupe and appends every record
     /// to the routing log and, hash-chained, to the audit log (actor "router").

@@ -246,11 +246,11 @@ struct ShardWorker: Sendable {
                 admitted.append((index, inbound, context, value))
             }
         }
-        var routedAlready: Set<String> = []
+        var routedAlready: Set<DedupeKey> = []
         var ledgerFailed = false
         if !admitted.isEmpty {
             do {
-                routedAlready = try await ledger.deliveredAlready(admitted.map(\.value.event.id))
+                routedAlready = try await ledger.deliveredAlready(admitted.map { DedupeKey(messageID: $0.value.event.id, caseID: $0.value.event.subject) })
             } catch {
                 logger.error("ledger lookup failed; retrying the messages later", metadata: ["router.error": "\(error)"])
                 ledgerFailed = true
@@ -265,7 +265,7 @@ struct ShardWorker: Sendable {
                 items[entry.index] = Item(delivery: delivery, inbound: entry.inbound, context: entry.context, kind: .failed(failure))
                 continue
             }
-            if routedAlready.contains(entry.value.event.id) || !inBatch.insert(entry.value.event.id).inserted {
+            if routedAlready.contains(DedupeKey(messageID: entry.value.event.id, caseID: entry.value.event.subject)) || !inBatch.insert(entry.value.event.id).inserted {
                 items[entry.index] = Item(delivery: delivery, inbound: entry.inbound, context: entry.context, kind: .duplicate)
                 continue
             }

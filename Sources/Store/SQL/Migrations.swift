@@ -124,29 +124,23 @@ enum Migrations {
     /// Indexes only where a query reads: the router writes every routed message into the
     /// routing log and the audit log, and each index keyed by a random value (message ids, case
     /// ids) costs a page of WAL and checkpoint writes per message once the index outgrows a
-    /// transaction; with five such indexes the SQLite ledger cost the router more CPU than
-    /// routing itself. No query looks routing-log rows up by message id (dedupe reads
-    /// `delivered_messages`) or audit records by subject, and the trace reads the router's
-    /// audit records from the routing log, so the audit log's case index covers only the
-    /// others (the predicate is the trace query's, so both databases use the partial index).
-    ///
-    /// SQLite keeps the dedupe marks in their primary key's b-tree only (WITHOUT ROWID): with a
-    /// rowid table each mark was written twice, once in the table and once in the key's index.
+    /// transaction; with five such indexes (and a table of delivered ids) the SQLite ledger cost
+    /// the router more CPU than routing itself.
+    /// - The dedupe finds delivered messages in the routing log by case and id (`DedupeKey`),
+    ///   so one index serves it and the trace; `delivered_messages` goes (its rows were written
+    ///   together with their routing-log rows, so no mark is lost).
+    /// - No query looks audit records up by subject, and the trace reads the router's decisions
+    ///   from the routing log, so the audit log's case index covers only the others (the
+    ///   predicate is the trace query's, so both databases use the partial index).
     private static func version2(_ dialect: SQLDialect) -> [String] {
-        var statements = [
+        [
+            "CREATE INDEX routing_log_case_message ON routing_log (case_id, message_id)",
+            "DROP INDEX routing_log_case",
             "DROP INDEX routing_log_message",
+            "DROP TABLE delivered_messages",
             "DROP INDEX audit_log_subject",
             "DROP INDEX audit_log_case",
             "CREATE INDEX audit_log_case ON audit_log (case_id) WHERE action NOT LIKE 'route.%'",
         ]
-        if dialect == .sqlite {
-            statements += [
-                "CREATE TABLE delivered_messages_v2 (message_id TEXT PRIMARY KEY, delivered_at BIGINT NOT NULL) WITHOUT ROWID",
-                "INSERT INTO delivered_messages_v2 (message_id, delivered_at) SELECT message_id, delivered_at FROM delivered_messages",
-                "DROP TABLE delivered_messages",
-                "ALTER TABLE delivered_messages_v2 RENAME TO delivered_messages",
-            ]
-        }
-        return statements
     }
 }

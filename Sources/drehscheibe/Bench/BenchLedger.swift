@@ -65,7 +65,7 @@ struct BenchLedger: AsyncParsableCommand {
     /// One round: record `count` decisions, then look up as many ids the ledger has not seen.
     private func measure(_ ledger: any RoutingLedger, round: Int) async throws -> [String: Double] {
         let records = Self.decisions(count)
-        let unseen = Self.decisions(count).map(\.messageID)
+        let unseen = Self.decisions(count).map { DedupeKey(messageID: $0.messageID, caseID: $0.caseID!) }
         var figures = ["records_before": Double(round * count)]
         var (cpu, wall) = (Self.cpuSeconds(), ContinuousClock.now)
         for start in stride(from: 0, to: records.count, by: batch) {
