@@ -62,7 +62,7 @@ public struct RoutingRecord: Sendable, Hashable, Codable {
 /// envelope requires `subject`, the case id). Keyed this way the ledger finds a message through
 /// the routing log's case index: one b-tree for the trace and the dedupe instead of a separate
 /// table of ids, whose random keys cost a page write per routed message. An id a producer
-/// reused for another case is therefore routed, not dropped.
+/// reused for another case is routed, not dropped.
 public struct DedupeKey: Sendable, Hashable {
     public var messageID: String
     public var caseID: String

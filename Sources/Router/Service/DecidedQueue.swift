@@ -84,7 +84,8 @@ final class DecidedQueue<Item: DecidedItem>: Sendable {
 
 /// What ``DecidedQueue`` needs to know of an item.
 protocol DecidedItem: Sendable {
-    /// The message id when the item is to be delivered (routed); nil otherwise.
+    /// The message's key (`RecentlyDelivered.key`) when the item is to be delivered (routed);
+    /// nil otherwise.
     var routedID: String? { get }
     /// About what the item's transaction publishes, for the size bound of a transaction.
     var outputBytes: Int { get }
@@ -94,7 +95,7 @@ protocol DecidedItem: Sendable {
 
 extension ShardWorker.Item: DecidedItem {
     var routedID: String? {
-        if case .routed = kind { context.messageID } else { nil }
+        if case .routed = kind, let id = context.messageID { RecentlyDelivered.key(messageID: id, caseID: context.caseID) } else { nil }
     }
 
     /// The copies, or for a failure the dead letter (which carries the body).

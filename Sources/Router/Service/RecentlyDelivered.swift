@@ -1,7 +1,8 @@
 import Synchronization
 
-/// Ids delivered recently by this process, to skip the ledger lookup for the common duplicate
-/// (a redelivery right after a reconnect). Bounded; the ledger stays the authority.
+/// Messages delivered recently by this process, to skip the ledger lookup for the common
+/// duplicate (a redelivery right after a reconnect). Bounded; the ledger stays the authority.
+/// Keyed like the ledger, by the message id within its case (`key(messageID:caseID:)`).
 final class RecentlyDelivered: Sendable {
     private let state = Mutex<(set: Set<String>, order: [String], head: Int)>(([], [], 0))
     private let capacity: Int
@@ -23,5 +24,14 @@ final class RecentlyDelivered: Sendable {
                 }
             }
         }
+    }
+}
+
+extension RecentlyDelivered {
+    /// The key of a message in the router's in-memory sets (recent deliveries, twins waiting
+    /// to commit): the ledger's `DedupeKey` as one string. Unambiguous: the id is a UUID
+    /// (validated before the dedupe), so the last NUL separates the two.
+    static func key(messageID: String, caseID: String?) -> String {
+        (caseID ?? "") + "\u{0}" + messageID
     }
 }

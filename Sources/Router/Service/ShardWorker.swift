@@ -168,7 +168,7 @@ struct ShardWorker: Sendable {
             let planned = items.map { plan($0, now: now) }
             metrics.transactionStarted(at: now, arrivals: items.lazy.map(\.inbound.receivedAt))
             let records = try await finish(planned, on: channel, now: now, logger: logger)
-            decided.committed(Set(records.lazy.filter(\.isDelivered).map(\.messageID)))
+            decided.committed(Set(records.lazy.filter(\.isDelivered).map { RecentlyDelivered.key(messageID: $0.messageID, caseID: $0.caseID) }))
             unrecorded.append(records)
         }
     }
@@ -240,7 +240,7 @@ struct ShardWorker: Sendable {
             switch result {
             case .failure(let failure):
                 items[index] = Item(delivery: delivery, inbound: inbound, context: context, kind: .failed(failure))
-            case .success(let value) where recent.contains(value.event.id):
+            case .success(let value) where recent.contains(RecentlyDelivered.key(messageID: value.event.id, caseID: value.event.subject)):
                 items[index] = Item(delivery: delivery, inbound: inbound, context: context, kind: .duplicate)
             case .success(let value):
                 admitted.append((index, inbound, context, value))
@@ -265,7 +265,10 @@ struct ShardWorker: Sendable {
                 items[entry.index] = Item(delivery: delivery, inbound: entry.inbound, context: entry.context, kind: .failed(failure))
                 continue
             }
-            if routedAlready.contains(DedupeKey(messageID: entry.value.event.id, caseID: entry.value.event.subject)) || !inBatch.insert(entry.value.event.id).inserted {
+            let event = entry.value.event
+            if routedAlready.contains(DedupeKey(messageID: event.id, caseID: event.subject))
+                || !inBatch.insert(RecentlyDelivered.key(messageID: event.id, caseID: event.subject)).inserted
+            {
                 items[entry.index] = Item(delivery: delivery, inbound: entry.inbound, context: entry.context, kind: .duplicate)
                 continue
             }
