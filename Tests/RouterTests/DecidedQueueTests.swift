@@ -3,6 +3,9 @@ import Foundation
 import Store
 import Testing
 
+/// One case's message `id` as the dedupe knows it.
+private func key(_ id: String) -> DedupeKey { DedupeKey(messageID: id, caseID: "abh.berlin:1") }
+
 /// The hand-over between a shard's decide and commit tasks: order, transaction bounds, and a
 /// resent message id going out once.
 @Suite("Decided queue (pure)")
@@ -13,7 +16,7 @@ struct DecidedQueueTests {
         var duplicate = false
         var outputBytes = 10
 
-        var routedID: String? { routed && !duplicate ? id : nil }
+        var routedKey: DedupeKey? { routed && !duplicate ? key(id) : nil }
         func asDuplicate() -> TestItem {
             var copy = self
             copy.duplicate = true
@@ -53,13 +56,13 @@ struct DecidedQueueTests {
         // Decided while a and b are with the broker: not yet known to be delivered.
         queue.append([TestItem(id: "a"), TestItem(id: "b")])
         // Only a committed (b's transaction failed: its input comes again and must be routed).
-        queue.committed(["a"])
+        queue.committed([key("a")])
         queue.append([TestItem(id: "a")])
         let next = await queue.next(limit: 10, bytes: 1_000)
         #expect(next?.map(\.id) == ["a", "b", "a"])
         #expect(next?.map(\.duplicate) == [true, false, true])
-        #expect(recent.contains("a"))
-        #expect(!recent.contains("b"))
+        #expect(recent.contains(key("a")))
+        #expect(!recent.contains(key("b")))
     }
 
     @Test("next waits for items and wakes on append; abandon ends it with items left")

@@ -1,4 +1,5 @@
 import AMQP
+import Store
 
 /// Decided items waiting for their transaction: the hand-over between a shard's decide task
 /// and its commit task.
@@ -19,8 +20,8 @@ import AMQP
 final class DecidedQueue<Item: DecidedItem>: Sendable {
     private struct State {
         var items: [Item] = []
-        /// Message ids of the routed items in `items` (each at most once: later ones are marked).
-        var routedIDs: Set<String> = []
+        /// Keys of the routed items in `items` (each at most once: later ones are marked).
+        var routedKeys: Set<DedupeKey> = []
         var finished = false
         var abandoned = false
     }
@@ -35,7 +36,7 @@ final class DecidedQueue<Item: DecidedItem>: Sendable {
         guard !items.isEmpty else { return }
         state.update { state in
             for item in items {
-                if let id = item.routedID, recent.contains(id) || !state.routedIDs.insert(id).inserted {
+                if let key = item.routedKey, recent.contains(key) || !state.routedKeys.insert(key).inserted {
                     state.items.append(item.asDuplicate())
                 } else {
                     state.items.append(item)
@@ -44,17 +45,17 @@ final class DecidedQueue<Item: DecidedItem>: Sendable {
         }
     }
 
-    /// A transaction committed and delivered these ids: waiting items with one of them are
-    /// duplicates, and later ones will find them in `recent`.
-    func committed(_ delivered: Set<String>) {
+    /// A transaction committed and delivered these messages: waiting items with one of them
+    /// are duplicates, and later ones will find them in `recent`.
+    func committed(_ delivered: Set<DedupeKey>) {
         guard !delivered.isEmpty else { return }
         state.update { state in
-            for id in delivered { recent.insert(id) }
+            for key in delivered { recent.insert(key) }
             for index in state.items.indices {
                 let item = state.items[index]
-                guard let id = item.routedID, delivered.contains(id) else { continue }
+                guard let key = item.routedKey, delivered.contains(key) else { continue }
                 state.items[index] = item.asDuplicate()
-                state.routedIDs.remove(id)
+                state.routedKeys.remove(key)
             }
         }
     }
@@ -74,7 +75,7 @@ final class DecidedQueue<Item: DecidedItem>: Sendable {
             if !state.items.isEmpty {
                 let count = ShardWorker.transactionCount(outputBytes: state.items.prefix(limit).map(\.outputBytes), limit: limit, bytes: bytes)
                 let taken = state.items.takeFirst(count)
-                for case let id? in taken.map(\.routedID) { state.routedIDs.remove(id) }
+                for case let key? in taken.map(\.routedKey) { state.routedKeys.remove(key) }
                 return taken
             }
             return state.finished ? .some(nil) : nil
@@ -84,9 +85,8 @@ final class DecidedQueue<Item: DecidedItem>: Sendable {
 
 /// What ``DecidedQueue`` needs to know of an item.
 protocol DecidedItem: Sendable {
-    /// The message's key (`RecentlyDelivered.key`) when the item is to be delivered (routed);
-    /// nil otherwise.
-    var routedID: String? { get }
+    /// The message's dedupe key when the item is to be delivered (routed); nil otherwise.
+    var routedKey: DedupeKey? { get }
     /// About what the item's transaction publishes, for the size bound of a transaction.
     var outputBytes: Int { get }
     /// The same item, decided a duplicate (acknowledged, not delivered).
@@ -94,8 +94,9 @@ protocol DecidedItem: Sendable {
 }
 
 extension ShardWorker.Item: DecidedItem {
-    var routedID: String? {
-        if case .routed = kind, let id = context.messageID { RecentlyDelivered.key(messageID: id, caseID: context.caseID) } else { nil }
+    var routedKey: DedupeKey? {
+        // As `RoutingRecord.deliveredKey` makes it from the record of this item.
+        if case .routed = kind, let id = context.messageID, let caseID = context.caseID { DedupeKey(messageID: id, caseID: caseID) } else { nil }
     }
 
     /// The copies, or for a failure the dead letter (which carries the body).

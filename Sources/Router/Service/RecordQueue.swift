@@ -49,9 +49,3 @@ extension RecordQueue {
         }
     }
 }
-
-extension RoutingRecord {
-    var isDelivered: Bool {
-        if case .delivered = outcome { true } else { false }
-    }
-}

@@ -168,7 +168,7 @@ struct ShardWorker: Sendable {
             let planned = items.map { plan($0, now: now) }
             metrics.transactionStarted(at: now, arrivals: items.lazy.map(\.inbound.receivedAt))
             let records = try await finish(planned, on: channel, now: now, logger: logger)
-            decided.committed(Set(records.lazy.filter(\.isDelivered).map { RecentlyDelivered.key(messageID: $0.messageID, caseID: $0.caseID) }))
+            decided.committed(Set(records.lazy.compactMap(\.deliveredKey)))
             unrecorded.append(records)
         }
     }
@@ -240,7 +240,7 @@ struct ShardWorker: Sendable {
             switch result {
             case .failure(let failure):
                 items[index] = Item(delivery: delivery, inbound: inbound, context: context, kind: .failed(failure))
-            case .success(let value) where recent.contains(RecentlyDelivered.key(messageID: value.event.id, caseID: value.event.subject)):
+            case .success(let value) where recent.contains(value.dedupeKey):
                 items[index] = Item(delivery: delivery, inbound: inbound, context: context, kind: .duplicate)
             case .success(let value):
                 admitted.append((index, inbound, context, value))
@@ -250,14 +250,14 @@ struct ShardWorker: Sendable {
         var ledgerFailed = false
         if !admitted.isEmpty {
             do {
-                routedAlready = try await ledger.deliveredAlready(admitted.map { DedupeKey(messageID: $0.value.event.id, caseID: $0.value.event.subject) })
+                routedAlready = try await ledger.deliveredAlready(admitted.map(\.value.dedupeKey))
             } catch {
                 logger.error("ledger lookup failed; retrying the messages later", metadata: ["router.error": "\(error)"])
                 ledgerFailed = true
             }
         }
-        // A message id twice in one batch (a sender that resent quickly) is delivered once.
-        var inBatch: Set<String> = []
+        // A message twice in one batch (a sender that resent quickly) is delivered once.
+        var inBatch: Set<DedupeKey> = []
         for entry in admitted {
             let delivery = arrivals[entry.index].delivery
             if ledgerFailed {
@@ -265,10 +265,8 @@ struct ShardWorker: Sendable {
                 items[entry.index] = Item(delivery: delivery, inbound: entry.inbound, context: entry.context, kind: .failed(failure))
                 continue
             }
-            let event = entry.value.event
-            if routedAlready.contains(DedupeKey(messageID: event.id, caseID: event.subject))
-                || !inBatch.insert(RecentlyDelivered.key(messageID: event.id, caseID: event.subject)).inserted
-            {
+            let key = entry.value.dedupeKey
+            if routedAlready.contains(key) || !inBatch.insert(key).inserted {
                 items[entry.index] = Item(delivery: delivery, inbound: entry.inbound, context: entry.context, kind: .duplicate)
                 continue
             }
@@ -408,4 +406,9 @@ struct ShardWorker: Sendable {
         if let sender = context.sender { metadata["message.sender"] = "\(sender)" }
         return metadata
     }
+}
+
+extension Pipeline.Admitted {
+    /// The message's key for the dedupe (the envelope's id within its subject, the case).
+    fileprivate var dedupeKey: DedupeKey { DedupeKey(messageID: event.id, caseID: event.subject) }
 }
