@@ -15,9 +15,8 @@ protocol SQLSession: Sendable {
     @discardableResult
     func query(_ sql: SQL) async throws -> [SQLRow]
 
-    /// Inserts `rows` (values in `columns` order); `suffix` follows the values
-    /// (`ON CONFLICT … DO NOTHING`). Default: multi-row statements.
-    func insert(into table: String, columns: [String], rows: [[SQLValue]], suffix: String) async throws
+    /// Inserts `rows` (values in `columns` order). Default: multi-row statements.
+    func insert(into table: String, columns: [String], rows: [[SQLValue]]) async throws
 }
 
 extension SQLSession {
@@ -27,14 +26,10 @@ extension SQLSession {
 
     func query(_ text: String, _ binds: [SQLValue] = []) async throws -> [SQLRow] { try await query(SQL(text, binds)) }
 
-    func insert(into table: String, columns: [String], rows: [[SQLValue]]) async throws {
-        try await insert(into: table, columns: columns, rows: rows, suffix: "")
-    }
-
     /// One `INSERT … VALUES (…), (…), …` per chunk of rows instead of one statement per row:
     /// a batch of routing decisions costs a few statements (each a round trip), not three per
     /// message.
-    func insert(into table: String, columns: [String], rows: [[SQLValue]], suffix: String) async throws {
+    func insert(into table: String, columns: [String], rows: [[SQLValue]]) async throws {
         guard !rows.isEmpty else { return }
         // Well below SQLite's 32766 and PostgreSQL's 65535 bind parameters.
         let perStatement = max(1, 30_000 / columns.count)
@@ -43,7 +38,7 @@ extension SQLSession {
             let chunk = rows[start..<min(start + perStatement, rows.count)]
             let values = Array(repeating: tuple, count: chunk.count).joined(separator: ", ")
             try await execute(
-                "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES \(values)\(suffix.isEmpty ? "" : " " + suffix)",
+                "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES \(values)",
                 chunk.flatMap { $0 })
         }
     }

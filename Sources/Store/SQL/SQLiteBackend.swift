@@ -74,8 +74,10 @@ struct SQLiteBackend: SQLBackend {
                 // and back cost more than the lookup.
                 try queue.now { db in try Self.begin(db, "BEGIN DEFERRED") }
             } else {
-                // May wait for another process's write lock (busy timeout): off this thread, in
-                // a task of its own because GRDB's async access gives up when cancelled.
+                // IMMEDIATE takes the write lock up front: a transaction that reads and then
+                // writes cannot be refused halfway because another process wrote meanwhile.
+                // It may wait for another process's write lock (busy timeout): off this thread,
+                // in a task of its own because GRDB's async access gives up when cancelled.
                 try await Task { try await queue.writeWithoutTransaction { db in try Self.begin(db, "BEGIN IMMEDIATE") } }.value
             }
             do {
@@ -94,8 +96,6 @@ struct SQLiteBackend: SQLBackend {
     private static func begin(_ db: Database, _ statement: String) throws {
         // A transaction left open by a failed rollback must not swallow this one.
         if db.isInsideTransaction { try db.rollback() }
-        // IMMEDIATE takes the write lock up front: a transaction that reads and then writes
-        // cannot be refused halfway because another process wrote meanwhile.
         try db.execute(sql: statement)
     }
 
@@ -130,9 +130,9 @@ struct SQLiteSession: SQLSession {
 
     /// One prepared single-row statement, stepped once per row: nothing to round-trip here,
     /// and a multi-row statement was parsed (and authorised by GRDB) anew for every batch size.
-    func insert(into table: String, columns: [String], rows: [[SQLValue]], suffix: String) async throws {
+    func insert(into table: String, columns: [String], rows: [[SQLValue]]) async throws {
         guard !rows.isEmpty else { return }
-        let text = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(SQL.placeholders(columns.count)))\(suffix.isEmpty ? "" : " " + suffix)"
+        let text = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(SQL.placeholders(columns.count)))"
         try queue.now { db in
             let statement = try db.cachedStatement(sql: text)
             for row in rows { _ = try Self.run(statement, binding: row, in: db) }
@@ -141,9 +141,8 @@ struct SQLiteSession: SQLSession {
 
     private static func run(_ statement: Statement, binding values: [SQLValue], in db: Database) throws -> [SQLRow] {
         let handle = statement.sqliteStatement
-        sqlite3_reset(handle)
-        sqlite3_clear_bindings(handle)
-        // A reused statement must not keep the last call's values (or its read lock) around.
+        // Left reset and unbound after every use (a reused statement must not keep the last
+        // call's values or its read lock), so it starts clean here too.
         defer {
             sqlite3_reset(handle)
             sqlite3_clear_bindings(handle)
