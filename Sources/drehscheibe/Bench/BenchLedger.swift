@@ -38,11 +38,9 @@ struct BenchLedger: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "drehscheibe.bench")
         logger.logLevel = .warning
-        let temporary = NSTemporaryDirectory() + "bench-ledger-\(getpid()).sqlite"
-        let location = try StoreLocation(parsing: store ?? "sqlite:\(temporary)")
-        defer {
-            if store == nil { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: temporary + suffix) } }
-        }
+        let scratch = ScratchStore(name: "bench-ledger")
+        let location = try StoreLocation(parsing: store ?? scratch.location)
+        defer { if store == nil { scratch.remove() } }
         var report = BenchReport(name: "ledger")
         BenchReport.progress("\(rounds) rounds of \(count) decisions, batches of \(batch), lookups of \(lookup) ids, store \(location)")
         let memory = MemoryLedger()
@@ -72,14 +70,14 @@ struct BenchLedger: AsyncParsableCommand {
             try await ledger.record(Array(records[start..<min(start + batch, records.count)]))
         }
         figures["record_cpu_us_per_msg"] = (Self.cpuSeconds() - cpu) / Double(count) * 1e6
-        figures["record_wall_us_per_msg"] = Self.microseconds(ContinuousClock.now - wall) / Double(count)
+        figures["record_wall_us_per_msg"] = BenchValidate.microseconds(ContinuousClock.now - wall) / Double(count)
         (cpu, wall) = (Self.cpuSeconds(), ContinuousClock.now)
         for start in stride(from: 0, to: unseen.count, by: lookup) {
             let found = try await ledger.deliveredAlready(Array(unseen[start..<min(start + lookup, unseen.count)]))
             guard found.isEmpty else { throw CleanExit.message("the ledger reported ids it never recorded as delivered") }
         }
         figures["lookup_cpu_us_per_msg"] = (Self.cpuSeconds() - cpu) / Double(count) * 1e6
-        figures["lookup_wall_us_per_msg"] = Self.microseconds(ContinuousClock.now - wall) / Double(count)
+        figures["lookup_wall_us_per_msg"] = BenchValidate.microseconds(ContinuousClock.now - wall) / Double(count)
         return figures
     }
 
@@ -101,8 +99,4 @@ struct BenchLedger: AsyncParsableCommand {
     }
 
     private static func cpuSeconds() -> Double { BenchReport.cpuSeconds(pid: getpid()) ?? 0 }
-
-    private static func microseconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) * 1e6 + Double(duration.components.attoseconds) / 1e12
-    }
 }

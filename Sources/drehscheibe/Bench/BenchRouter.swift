@@ -70,9 +70,9 @@ struct BenchRouter: AsyncParsableCommand {
         BenchReport.progress("workload: \(workload.type), \(workload.bytes) bytes, 1 recipient (ba) with a projection")
 
         // The deployed router keeps its ledger in SQLite: measure that unless told otherwise.
-        let scratchStore = FileManager.default.temporaryDirectory.appendingPathComponent("bench-router-\(getpid()).sqlite").path
-        let store = self.store ?? "sqlite:\(scratchStore)"
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: scratchStore + suffix) } }
+        let scratch = ScratchStore(name: "bench-router")
+        let store = self.store ?? scratch.location
+        defer { scratch.remove() }
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("bench-router-\(getpid()).log").path
         let brokerPID = self.brokerPID ?? ProcessInfo.processInfo.environment["DREHSCHEIBE_BROKER_PID"].flatMap { Int32($0) }
         // The broker's CPU per message on each side: on two cores it shares the machine with
@@ -101,7 +101,8 @@ struct BenchRouter: AsyncParsableCommand {
         var routerRuns: [Drain] = [], passRuns: [Drain] = []
         var router: BenchChild!
         var metricsPort = 0
-        for round in 1...max(1, rounds) {
+        let rounds = max(1, self.rounds)
+        for round in 1...rounds {
             let tag = rounds > 1 ? " (round \(round))" : ""
             BenchReport.progress("router\(tag): preloading \(count) messages")
             try await publish(count, to: "bench.router.shards", workload: workload, channel: admin)
@@ -128,7 +129,7 @@ struct BenchRouter: AsyncParsableCommand {
             let dead = try await admin.inspectQueue("bench.router.dead").messageCount
             guard dead == 0 else { throw BenchError("the router dead-lettered \(dead) bench messages; see \(log)") }
             // The last router stays for the latency run; the others stop so the next preload waits.
-            if round < max(1, rounds) {
+            if round < rounds {
                 running.withLock { $0 = nil }
                 _ = await router.terminate()
             }
@@ -205,7 +206,7 @@ struct BenchRouter: AsyncParsableCommand {
         report.addFigure("ratio.router_over_pass_through", routerMax / passMax)
         report.addFigure("latency_rate_msgs_per_s", Double(rate))
         report.print(columns: ["max_msgs_per_s", "p50_ms", "p99_ms", "rss_mib", "cpu_us_per_msg", "paced_cpu_us_per_msg", "broker_cpu_us_per_msg", "broker_paced_cpu_us_per_msg"], extra: [
-            "messages": "\(count)", "rounds": "\(max(1, rounds))", "bytes": "\(workload.bytes)", "type": workload.type, "store": store, "prefetch": "\(prefetch)", "shards": "\(shards)",
+            "messages": "\(count)", "rounds": "\(rounds)", "bytes": "\(workload.bytes)", "type": workload.type, "store": store, "prefetch": "\(prefetch)", "shards": "\(shards)",
         ])
     }
 

@@ -49,3 +49,20 @@ extension ConnectionConfiguration {
         return try ConnectionConfiguration(url: url)
     }
 }
+
+/// A fresh SQLite store in the temporary directory for one benchmark run (the store the router
+/// is deployed with), removed with its WAL and shared-memory files afterwards.
+struct ScratchStore {
+    let path: String
+
+    init(name: String) {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(getpid()).sqlite").path
+    }
+
+    /// The `--store` argument for it.
+    var location: String { "sqlite:\(path)" }
+
+    func remove() {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+}
