@@ -48,6 +48,7 @@ struct RouterCommand: AsyncParsableCommand {
         BenchChild.stopWithParentIfBenchmarked()
         Observability.bootstrap()
         let logger = Logger(label: "drehscheibe.router")
+        logger.info("memory allocator", metadata: ["process.allocator": "\(Allocator.name)"])
         var amqp = try connection.configuration(name: "drehscheibe router \(ProcessInfo.processInfo.processIdentifier)")
         amqp.recovery = .init(maximumBackoff: .seconds(5))
         // Defaults, then the settings file, then the options given on the command line.
