@@ -21,14 +21,16 @@ extension HubStore {
     /// Checks the whole chain: every record's hash, the links between records, the head, and
     /// the anchor if given. Names each changed, removed or reordered record.
     public func verifyAudit(anchor: AuditAnchor? = nil) async throws -> AuditVerification {
-        let (records, head) = try await read { session in
+        let (records, head, routing) = try await read { session in
             let records = try await session.query("SELECT * FROM audit_log ORDER BY sequence").map(AuditWriter.record)
             let head = try await session.query("SELECT sequence, hash FROM audit_head WHERE id = 1").first.map {
                 (sequence: try $0.int("sequence"), hash: try $0.string("hash"))
             }
-            return (records, head)
+            let routing = RoutingDigest.batches(try await session.query(
+                "SELECT \(RoutingDigest.columns.joined(separator: ", ")) FROM routing_log WHERE audit_sequence IS NOT NULL").lazy.map(\.values))
+            return (records, head, routing)
         }
-        return AuditChain.verify(records, head: head, anchor: anchor)
+        return AuditChain.verify(records, head: head, anchor: anchor, routing: routing)
     }
 }
 
@@ -37,14 +39,7 @@ extension HubStore {
 enum AuditWriter {
     static func append(_ entries: [AuditEntry], at date: Date = Date(), in session: any SQLSession) async throws -> [AuditRecord] {
         guard !entries.isEmpty else { return [] }
-        // Locking the head row serialises appends across PostgreSQL instances; SQLite's
-        // immediate transaction already holds the database's write lock.
-        let lock = session.dialect == .postgres ? " FOR UPDATE" : ""
-        guard let head = try await session.query("SELECT sequence, hash FROM audit_head WHERE id = 1\(lock)").first else {
-            throw StoreError.corrupted("the audit head is missing")
-        }
-        var sequence = try head.int("sequence")
-        var previousHash = try head.string("hash")
+        var (sequence, previousHash) = try await head(in: session)
         let recordedAt = date.milliseconds
         var records: [AuditRecord] = []
         var rows: [[SQLValue]] = []
@@ -70,6 +65,17 @@ enum AuditWriter {
             rows: rows)
         try await session.execute("UPDATE audit_head SET sequence = ?, hash = ? WHERE id = 1", [.integer(sequence), .text(previousHash)])
         return records
+    }
+
+    /// The chain's last sequence and hash, locked for this transaction: locking the head row
+    /// serialises appends across PostgreSQL instances; SQLite's immediate transaction already
+    /// holds the database's write lock.
+    static func head(in session: any SQLSession) async throws -> (sequence: Int64, hash: String) {
+        let lock = session.dialect == .postgres ? " FOR UPDATE" : ""
+        guard let head = try await session.query(SQL("SELECT sequence, hash FROM audit_head WHERE id = 1\(lock)", reused: true)).first else {
+            throw StoreError.corrupted("the audit head is missing")
+        }
+        return (try head.int("sequence"), try head.string("hash"))
     }
 
     static func record(_ row: SQLRow) throws -> AuditRecord {

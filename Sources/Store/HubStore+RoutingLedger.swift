@@ -25,50 +25,52 @@ extension HubStore {
         }
     }
 
+    /// Writes the routing-log rows of `records` and one audit record covering them (see
+    /// ``RoutingDigest``), in one transaction.
     public func record(_ records: [RoutingRecord]) async throws {
         guard !records.isEmpty else { return }
         try await write { session in
-            var entries: [AuditEntry] = []
-            var logRows: [[SQLValue]] = []
+            // The batch's audit record is the chain's next one: its rows name it.
+            let sequence = try await AuditWriter.head(in: session).sequence + 1
+            var rows: [[SQLValue]] = []
+            var hashes: [[UInt8]] = []
+            rows.reserveCapacity(records.count)
+            hashes.reserveCapacity(records.count)
+            var delivered = 0
             for record in records {
-                var details = JSONObject()
-                details["eventType"] = record.eventType.map(JSONValue.string) ?? .null
-                details["sender"] = record.sender.map(JSONValue.string) ?? .null
-                details["replayed"] = .bool(record.replayed)
                 let outcome: String
                 var deliveries: String?
                 var code: String?, stage: String?, reason: String?
                 switch record.outcome {
                 case .delivered(let copies):
                     outcome = "delivered"
+                    delivered += 1
                     // The same JSON the Codable `Delivery` decodes (the trace reads it back).
-                    let copies = JSONValue.array(copies.map { copy in
+                    deliveries = JSONValue.array(copies.map { copy in
                         ["recipient": .string(copy.recipient), "projection": .string(copy.projection), "type": .string(copy.type)]
-                    })
-                    deliveries = copies.serializedString()
-                    details["deliveries"] = copies
+                    }).serializedString()
                 case .deadLettered(let errorCode, let failedStage, let why):
                     outcome = "dead-lettered"
                     (code, stage, reason) = (errorCode, failedStage, why)
-                    details["code"] = .string(errorCode)
-                    details["stage"] = .string(failedStage)
                 }
-                logRows.append([
+                let row: [SQLValue] = [
                     .text(record.messageID), .init(record.eventType), .init(record.caseID), .init(record.source), .init(record.sender),
                     .init(record.receivedAt), .init(record.decidedAt), .init(record.replayed), .text(outcome), .init(deliveries),
-                    .init(code), .init(stage), .init(reason),
-                ])
-                entries.append(AuditEntry(
-                    actor: .router, action: "route.\(outcome)", subject: "message:\(record.messageID)", caseID: record.caseID,
-                    reason: reason, details: .object(details)))
+                    .init(code), .init(stage), .init(reason), .integer(sequence),
+                ]
+                hashes.append(RoutingDigest.hash(row: row))
+                rows.append(row)
             }
             // The delivered rows are the dedupe marks (see `DedupeKey`).
-            try await session.insert(
-                into: "routing_log",
-                columns: ["message_id", "event_type", "case_id", "source", "sender", "received_at", "decided_at", "replayed",
-                          "outcome", "deliveries", "error_code", "stage", "reason"],
-                rows: logRows)
-            _ = try await AuditWriter.append(entries, in: session)
+            try await session.insert(into: "routing_log", columns: RoutingDigest.columns, rows: rows)
+            let details: JSONValue = [
+                "decisions": .number(JSONNumber(records.count)), "delivered": .number(JSONNumber(delivered)),
+                "deadLettered": .number(JSONNumber(records.count - delivered)), "digest": .string(RoutingDigest.digest(ofRowHashes: hashes)),
+            ]
+            let appended = try await AuditWriter.append(
+                [AuditEntry(actor: .router, action: RoutingDigest.action, subject: "routing-log", caseID: nil, reason: nil, details: details)],
+                in: session)
+            guard appended.first?.sequence == sequence else { throw StoreError.corrupted("the audit head moved while the routing log was written") }
         }
     }
 }

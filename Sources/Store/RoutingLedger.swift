@@ -91,7 +91,8 @@ public protocol RoutingLedger: Sendable {
     /// The keys among `keys` whose earlier routing ended in `.delivered`.
     func deliveredAlready(_ keys: [DedupeKey]) async throws -> Set<DedupeKey>
 
-    /// Commits the records of a batch: marks delivered ids for dedupe and appends every record
-    /// to the routing log and, hash-chained, to the audit log (actor "router").
+    /// Commits the records of a batch: appends them to the routing log (whose delivered rows
+    /// are the dedupe marks) and covers them with one hash-chained audit record (actor
+    /// "router", action `route.recorded`; see the store's `RoutingDigest`).
     func record(_ records: [RoutingRecord]) async throws
 }

@@ -1,3 +1,4 @@
+import CaseModel
 import Foundation
 import Store
 import Testing
@@ -31,11 +32,14 @@ struct RoutingLedgerTests {
                 outcome: .delivered([]))])
             #expect(try await ledger.deliveredAlready([key("a")]) == [key("a")])
 
+            // One audit record per recorded batch, covering its routing-log rows.
             let audit = try await store.auditRecords()
-            #expect(audit.map(\.action) == ["route.delivered", "route.dead-lettered", "route.delivered"])
+            #expect(audit.map(\.action) == ["route.recorded", "route.recorded"])
             #expect(audit.allSatisfy { $0.actor == "router" })
-            #expect(audit[1].reason == "The decision date is missing.")
-            #expect(audit[0].details.contains("abh.berlin"))
+            let details = try JSONValue(parsing: audit[0].details)
+            #expect(details["decisions"] == 2)
+            #expect(details["delivered"] == 1)
+            #expect(details["deadLettered"] == 1)
             #expect(try await store.verifyAudit().isIntact)
         }
     }
@@ -51,6 +55,60 @@ struct RoutingLedgerTests {
             })
             let found = try await store.deliveredAlready(keys + [DedupeKey(messageID: "unknown", caseID: "abh.berlin:1")])
             #expect(found == Set(keys))
+        }
+    }
+
+    /// Three decisions in one batch (audit record #1), then an operator's record (#2).
+    private func recordThree(_ store: HubStore) async throws {
+        let now = Date()
+        try await store.record(["a", "b", "c"].map { id in
+            RoutingRecord(
+                messageID: id, eventType: "de.migration.asylum.decision-issued.v1", caseID: "bamf:A-1", source: "urn:de:migration:bamf",
+                sender: "bamf", receivedAt: now, decidedAt: now, replayed: false,
+                outcome: id == "b" ? .deadLettered(code: "invalid", stage: "validate", reason: "The decision date is missing.")
+                    : .delivered([.init(recipient: "abh.berlin", projection: "abh", type: "de.migration.asylum.decision-issued.v1")]))
+        })
+        try await store.appendAudit(AuditEntry(
+            actor: operatorAlice, action: "dead-letter.discarded", subject: "dead-letter:1", caseID: "bamf:A-1", reason: "test", details: [:]))
+        #expect(try await store.verifyAudit().isIntact)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func theChainDetectsAChangedRoutingDecision(_ backend: Backend) async throws {
+        try await withStore(backend) { store, fixture in
+            try await recordThree(store)
+            try fixture.tamper("UPDATE routing_log SET outcome = 'delivered', error_code = NULL, stage = NULL, reason = NULL WHERE message_id = 'b'")
+            let verification = try await store.verifyAudit()
+            #expect(verification.problems.map(\.kind) == [.changed])
+            #expect(verification.problems.first?.sequence == 1)
+            #expect(verification.problems.first?.message.contains("changed") == true)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func theChainDetectsARemovedRoutingDecision(_ backend: Backend) async throws {
+        try await withStore(backend) { store, fixture in
+            try await recordThree(store)
+            try fixture.tamper("DELETE FROM routing_log WHERE message_id = 'b'")
+            let verification = try await store.verifyAudit()
+            #expect(verification.problems.map(\.kind) == [.removed])
+            #expect(verification.problems.first?.message.contains("1 of the 3 routing decisions of record #1") == true)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func theChainDetectsAddedRoutingDecisions(_ backend: Backend) async throws {
+        try await withStore(backend) { store, fixture in
+            try await recordThree(store)
+            let columns = "(message_id, case_id, received_at, decided_at, replayed, outcome, deliveries, audit_sequence)"
+            // Slipped into the router's batch, and under the operator's record.
+            try fixture.tamper("INSERT INTO routing_log \(columns) VALUES ('forged', 'bamf:A-1', 0, 0, 0, 'delivered', '[]', 1)")
+            try fixture.tamper("INSERT INTO routing_log \(columns) VALUES ('forged-2', 'bamf:A-1', 0, 0, 0, 'delivered', '[]', 2)")
+            let verification = try await store.verifyAudit()
+            #expect(verification.problems.map(\.kind) == [.changed, .changed])
+            #expect(verification.problems.map(\.sequence) == [1, 2])
+            #expect(verification.problems.first?.message.contains("added") == true)
+            #expect(verification.problems.last?.message.contains("records no routing decisions") == true)
         }
     }
 }

@@ -1,3 +1,4 @@
+import CaseModel
 import Crypto
 import Foundation
 
@@ -58,7 +59,13 @@ enum AuditChain {
     /// A record whose hash does not match is reported as moved when it matches under another
     /// nearby sequence number (records were swapped), else as changed. A gap in the numbers,
     /// or a record whose previous hash is not its predecessor's, means records were removed.
-    static func verify(_ records: [AuditRecord], head: (sequence: Int64, hash: String)?, anchor: AuditAnchor?) -> AuditVerification {
+    ///
+    /// `routing` is what the routing log holds per audit record (see ``RoutingDigest``): each
+    /// `route.recorded` record must find exactly its rows there, and no rows may name another.
+    static func verify(
+        _ records: [AuditRecord], head: (sequence: Int64, hash: String)?, anchor: AuditAnchor?,
+        routing: [Int64: RoutingDigest.Batch] = [:]
+    ) -> AuditVerification {
         typealias Problem = AuditVerification.Problem
         var problems: [Problem] = []
         var expected: Int64 = 1
@@ -139,7 +146,43 @@ enum AuditChain {
                     message: "the anchored record #\(anchor.sequence) is missing"))
             }
         }
+        problems += verifyRouting(records, routing: routing)
         return AuditVerification(recordCount: records.count, lastSequence: previousSequence, lastHash: previousHash, problems: problems)
+    }
+
+    /// Compares each `route.recorded` record's count and digest with the routing-log rows that
+    /// name it; rows naming any other record were added.
+    private static func verifyRouting(_ records: [AuditRecord], routing: [Int64: RoutingDigest.Batch]) -> [AuditVerification.Problem] {
+        var problems: [AuditVerification.Problem] = []
+        var covered: Set<Int64> = []
+        for record in records where record.action == RoutingDigest.action {
+            covered.insert(record.sequence)
+            let details = (try? JSONValue(parsing: record.details)) ?? .null
+            guard let rows = details["decisions"]?.numberValue?.int64Value, let digest = details["digest"]?.stringValue else {
+                problems.append(.init(kind: .changed, sequence: record.sequence, message: "record #\(record.sequence) does not say which routing decisions it covers"))
+                continue
+            }
+            let found = routing[record.sequence] ?? RoutingDigest.Batch(rows: 0, digest: "")
+            if found.rows < rows {
+                problems.append(.init(
+                    kind: .removed, sequence: record.sequence,
+                    message: "\(rows - Int64(found.rows)) of the \(rows) routing decisions of record #\(record.sequence) were removed from the routing log"))
+            } else if found.rows > rows {
+                problems.append(.init(
+                    kind: .changed, sequence: record.sequence,
+                    message: "\(Int64(found.rows) - rows) routing decision(s) were added to the routing log under record #\(record.sequence), which covers \(rows)"))
+            } else if found.digest != digest {
+                problems.append(.init(
+                    kind: .changed, sequence: record.sequence,
+                    message: "routing decisions of record #\(record.sequence) were changed in the routing log: they do not match its digest"))
+            }
+        }
+        for sequence in routing.keys.sorted() where !covered.contains(sequence) {
+            problems.append(.init(
+                kind: .changed, sequence: sequence,
+                message: "\(routing[sequence]!.rows) routing decision(s) in the routing log name record #\(sequence), which records no routing decisions"))
+        }
+        return problems
     }
 
     /// The sequence number under which the record's hash matches, searched nearby: a record

@@ -7,7 +7,7 @@ import Foundation
 /// codes and counts, not field values.
 public struct AuditEntry: Sendable {
     public var actor: AuditActor
-    /// A dotted verb such as `dead-letter.replayed` or `route.delivered`.
+    /// A dotted verb such as `dead-letter.replayed` or `route.recorded`.
     public var action: String
     /// What it was done to: `dead-letter:42`, `message:<id>`, `replay:<id>`, `session`.
     public var subject: String

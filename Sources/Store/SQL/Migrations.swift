@@ -13,6 +13,7 @@ enum Migrations {
     static let all: [Migration] = [
         Migration(version: 1, statements: version1),
         Migration(version: 2, statements: version2),
+        Migration(version: 3, statements: version3),
     ]
 
     static func apply(on backend: some SQLBackend, logger: Logger) async throws {
@@ -142,5 +143,12 @@ enum Migrations {
             "DROP INDEX audit_log_case",
             "CREATE INDEX audit_log_case ON audit_log (case_id) WHERE action NOT LIKE 'route.%'",
         ]
+    }
+
+    /// The routing log's rows name the audit record that covers them (``RoutingDigest``): the
+    /// router's decisions are audited a batch per record instead of a record per message. Rows
+    /// written before stay NULL here; their own per-message audit records cover them.
+    private static func version3(_ dialect: SQLDialect) -> [String] {
+        ["ALTER TABLE routing_log ADD COLUMN audit_sequence BIGINT"]
     }
 }

@@ -5,7 +5,7 @@ import Router
 import Store
 
 /// `drehscheibe bench ledger`: what the router's ledger costs per routed message: recording a
-/// batch of decisions (dedupe mark, routing log, audit chain) and the dedupe lookup, as the
+/// batch of decisions (routing-log rows, which are the dedupe marks, and the batch's audit record) and the dedupe lookup, as the
 /// store grows. The memory ledger (no persistence) is the baseline in the same run.
 struct BenchLedger: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
