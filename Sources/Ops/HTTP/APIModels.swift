@@ -225,6 +225,8 @@ public enum API {
 
         public var intact: Bool
         public var records: Int
+        /// Routing-log rows checked against their audit records.
+        public var routingDecisions: Int
         public var lastSequence: Int64
         public var lastHash: String
         public var problems: [Problem]
@@ -232,6 +234,7 @@ public enum API {
         public init(_ v: AuditVerification) {
             intact = v.isIntact
             records = v.recordCount
+            routingDecisions = v.routingDecisions
             lastSequence = v.lastSequence
             lastHash = v.lastHash
             problems = v.problems.map { Problem(kind: $0.kind.rawValue, sequence: $0.sequence, message: $0.message) }

@@ -147,7 +147,9 @@ enum AuditChain {
             }
         }
         problems += verifyRouting(records, routing: routing)
-        return AuditVerification(recordCount: records.count, lastSequence: previousSequence, lastHash: previousHash, problems: problems)
+        var verification = AuditVerification(recordCount: records.count, lastSequence: previousSequence, lastHash: previousHash, problems: problems)
+        verification.routingDecisions = routing.values.reduce(0) { $0 + $1.rows }
+        return verification
     }
 
     /// Compares each `route.recorded` record's count and digest with the routing-log rows that

@@ -74,6 +74,8 @@ public struct AuditVerification: Sendable, Hashable {
 
     /// Records read.
     public var recordCount: Int
+    /// Routing-log rows checked against the records that cover them (`route.recorded`).
+    public var routingDecisions = 0
     public var lastSequence: Int64
     /// The hash of the last record: keep it elsewhere (an anchor) to detect a rewritten chain.
     public var lastHash: String

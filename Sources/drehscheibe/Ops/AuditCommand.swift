@@ -33,7 +33,7 @@ struct AuditVerifyCommand: AsyncParsableCommand {
         if json {
             try OpsCLI.printJSON(API.Verification(verification))
         } else if verification.isIntact {
-            print("audit log intact: \(verification.recordCount) records; anchor \(verification.lastSequence):\(verification.lastHash)")
+            print("audit log intact: \(verification.recordCount) records, covering \(verification.routingDecisions) routing decisions; anchor \(verification.lastSequence):\(verification.lastHash)")
         } else {
             print("audit log BROKEN (\(verification.problems.count) problem(s) in \(verification.recordCount) records):")
             for problem in verification.problems { print("  [\(problem.kind.rawValue)] \(problem.message)") }
