@@ -18,8 +18,10 @@ extension HubStore {
         }
     }
 
-    /// Checks the whole chain: every record's hash, the links between records, the head, and
-    /// the anchor if given. Names each changed, removed or reordered record.
+    /// Checks the whole chain: every record's hash, the links between records, the head, the
+    /// anchor if given, and the routing-log rows each `route.recorded` record covers. Names
+    /// each changed, removed or reordered record. Reads the whole log (and the covered part of
+    /// the routing log) into memory.
     public func verifyAudit(anchor: AuditAnchor? = nil) async throws -> AuditVerification {
         let (records, head, routing) = try await read { session in
             let records = try await session.query("SELECT * FROM audit_log ORDER BY sequence").map(AuditWriter.record)

@@ -53,9 +53,11 @@ public struct AuditRecord: Sendable, Hashable {
 public struct AuditVerification: Sendable, Hashable {
     public struct Problem: Sendable, Hashable, CustomStringConvertible {
         public enum Kind: String, Sendable, Hashable {
-            /// A record's content no longer matches its hash.
+            /// A record's content no longer matches its hash, or routing decisions it covers were
+            /// changed or added to (or rows name a record that covers none).
             case changed
-            /// Records are missing from the middle (a gap, or the chain skips them).
+            /// Records are missing from the middle (a gap, or the chain skips them), or routing
+            /// decisions a record covers are missing from the routing log.
             case removed
             /// A record sits at another place than it was written at.
             case reordered
