@@ -23,7 +23,7 @@ enum RoutingDigest {
 
     /// SHA-256 over one row's values in ``columns`` order, each length-prefixed and tagged with
     /// its type (unambiguous, like ``AuditChain``'s fields), under a versioned prefix.
-    static func hash(row: [SQLValue]) -> [UInt8] {
+    private static func hash(row: [SQLValue]) -> [UInt8] {
         // Encoded into one buffer and hashed once: the router hashes a row per routed message.
         var bytes: [UInt8] = []
         bytes.reserveCapacity(512)
@@ -66,7 +66,7 @@ enum RoutingDigest {
 
     /// A batch's digest: SHA-256 over its rows' hashes in ascending order, so it does not depend
     /// on the order a database returns the rows in.
-    static func digest(ofRowHashes hashes: [[UInt8]]) -> String {
+    private static func digest(ofRowHashes hashes: [[UInt8]]) -> String {
         var hasher = SHA256()
         for hash in hashes.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
             hash.withUnsafeBytes { hasher.update(bufferPointer: $0) }
