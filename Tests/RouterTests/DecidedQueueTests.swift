@@ -76,26 +76,3 @@ struct DecidedQueueTests {
         #expect(await queue.next(limit: 10, bytes: 1_000) == nil)
     }
 }
-
-@Suite("Record queue (pure)")
-struct RecordQueueTests {
-    func record(_ id: String) -> RoutingRecord {
-        RoutingRecord(
-            messageID: id, eventType: nil, caseID: nil, source: nil, sender: nil, receivedAt: Date(), decidedAt: Date(), replayed: false,
-            outcome: .delivered([]))
-    }
-
-    @Test("what piled up during a ledger write comes out together (up to the limit), in commit order; finish drains, then nil")
-    func coalescesInOrder() async {
-        let queue = RecordQueue()
-        queue.append([record("a"), record("b")])
-        queue.append([])
-        queue.append([record("c")])
-        #expect(await queue.next(limit: 2)?.map(\.messageID) == ["a", "b"])
-        #expect(await queue.next()?.map(\.messageID) == ["c"])
-        queue.append([record("d")])
-        queue.finish()
-        #expect(await queue.next()?.map(\.messageID) == ["d"])
-        #expect(await queue.next() == nil)
-    }
-}

@@ -18,6 +18,7 @@ struct RouterSettingsTests {
         settings.apply(to: &configuration)
         #expect(configuration.queues == RouterConfiguration.defaultShards)
         #expect(configuration.transactionBytes == 8 << 20)
+        #expect(configuration.ledgerInterval == .milliseconds(100))
         #expect(configuration.pipeline.trustedRelays == ["drehscheibe-router", "drehscheibe-ops"])
         // Each retry tier is a queue the broker definitions declare.
         let definitions = try String(contentsOf: TestBroker.packageRoot.appendingPathComponent("deploy/rabbitmq/definitions.json"), encoding: .utf8)
@@ -26,7 +27,7 @@ struct RouterSettingsTests {
 
     @Test("values override the defaults; a changed broker user is a trusted relay unless relays are listed")
     func overrides() throws {
-        let settings = try RouterSettings(json: Array(#"{"queues": ["a", "b"], "prefetch": 64, "brokerUser": "router-2", "retryTiers": ["1m"], "maximumAttempts": 2}"#.utf8))
+        let settings = try RouterSettings(json: Array(#"{"queues": ["a", "b"], "prefetch": 64, "brokerUser": "router-2", "retryTiers": ["1m"], "maximumAttempts": 2, "ledgerIntervalMilliseconds": 0}"#.utf8))
         var configuration = configuration()
         settings.apply(to: &configuration)
         #expect(configuration.queues == ["a", "b"])
@@ -36,6 +37,7 @@ struct RouterSettingsTests {
         #expect(configuration.retry.tier(afterAttempts: 1) == "1m")
         #expect(configuration.retry.tier(afterAttempts: 2) == nil)
         #expect(configuration.deliverExchange == "case.deliver")
+        #expect(configuration.ledgerInterval == .zero)
     }
 
     @Test("command-line values override the file's; a broker user without relays resets them to the default")
@@ -69,6 +71,8 @@ struct RouterSettingsTests {
         (#"{"queues": []}"#, "queues must be a non-empty array"),
         (#"{"queues": ["a", 1]}"#, "queues must hold non-empty strings"),
         (#"{"transactionBytes": -1}"#, "transactionBytes must be positive"),
+        (#"{"ledgerIntervalMilliseconds": -1}"#, "ledgerIntervalMilliseconds must be 0…10000"),
+        (#"{"ledgerIntervalMilliseconds": 60000}"#, "ledgerIntervalMilliseconds must be 0…10000"),
         (#"{"maximumAttempts": 0}"#, "maximumAttempts must be 1…100"),
         (#"["queues"]"#, "must be a JSON object"),
         (#"{"queues": "#, "not valid JSON"),

@@ -16,6 +16,9 @@ public struct RouterConfiguration: Sendable {
     /// memory, and half the prefetch of 1 MiB messages with several recipients each would be
     /// hundreds of MiB.
     public var transactionBytes: Int
+    /// The least time between two writes of the routing ledger; what the shards commit
+    /// meanwhile goes into the next write. See ``RecordQueue``.
+    public var ledgerInterval: Duration
     public var deliverExchange: String
     public var deadExchange: String
     public var retryExchange: String
@@ -25,6 +28,7 @@ public struct RouterConfiguration: Sendable {
 
     public init(
         connection: ConnectionConfiguration, queues: [String] = Self.defaultShards, prefetch: UInt16 = 256, transactionBytes: Int = 8 << 20,
+        ledgerInterval: Duration = .milliseconds(100),
         deliverExchange: String = "case.deliver", deadExchange: String = "case.dead", retryExchange: String = "case.retry",
         retry: RetryPolicy = RetryPolicy(), pipeline: PipelineConfiguration = PipelineConfiguration(),
         schemasDirectory: URL
@@ -33,6 +37,7 @@ public struct RouterConfiguration: Sendable {
         self.queues = queues
         self.prefetch = prefetch
         self.transactionBytes = transactionBytes
+        self.ledgerInterval = ledgerInterval
         self.deliverExchange = deliverExchange
         self.deadExchange = deadExchange
         self.retryExchange = retryExchange

@@ -38,7 +38,9 @@ public struct RouterService: Service {
         }
         defer { reloader.cancel() }
         let unrecorded = RecordQueue()
-        let recorder = Task { [ledger, logger] in await unrecorded.write(to: ledger, logger: logger) }
+        let recorder = Task { [ledger, logger, interval = configuration.ledgerInterval] in
+            await unrecorded.write(to: ledger, interval: interval, logger: logger)
+        }
         // What the shards committed is recorded before the router returns, also when one failed.
         func recordRest() async {
             unrecorded.finish()

@@ -7,6 +7,7 @@ public struct RouterSettings: Sendable, Equatable {
     public var queues: [String]?
     public var prefetch: UInt16?
     public var transactionBytes: Int?
+    public var ledgerIntervalMilliseconds: Int?
     public var brokerUser: String?
     public var trustedRelays: [String]?
     public var deliverExchange: String?
@@ -18,7 +19,7 @@ public struct RouterSettings: Sendable, Equatable {
     public init() {}
 
     static let keys: Set<String> = [
-        "queues", "prefetch", "transactionBytes", "brokerUser", "trustedRelays", "deliverExchange", "deadExchange",
+        "queues", "prefetch", "transactionBytes", "ledgerIntervalMilliseconds", "brokerUser", "trustedRelays", "deliverExchange", "deadExchange",
         "retryExchange", "retryTiers", "maximumAttempts",
     ]
 
@@ -45,6 +46,10 @@ public struct RouterSettings: Sendable, Equatable {
             guard value > 0 else { throw SettingsError("transactionBytes must be positive, not \(value)") }
             transactionBytes = Int(value)
         }
+        if let value = try Self.integer(root, "ledgerIntervalMilliseconds") {
+            guard (0...10_000).contains(value) else { throw SettingsError("ledgerIntervalMilliseconds must be 0…10000, not \(value)") }
+            ledgerIntervalMilliseconds = Int(value)
+        }
         brokerUser = try Self.string(root, "brokerUser")
         trustedRelays = try Self.strings(root, "trustedRelays", allowEmpty: true)
         deliverExchange = try Self.string(root, "deliverExchange")
@@ -65,6 +70,7 @@ public struct RouterSettings: Sendable, Equatable {
         result.queues = other.queues ?? queues
         result.prefetch = other.prefetch ?? prefetch
         result.transactionBytes = other.transactionBytes ?? transactionBytes
+        result.ledgerIntervalMilliseconds = other.ledgerIntervalMilliseconds ?? ledgerIntervalMilliseconds
         result.brokerUser = other.brokerUser ?? brokerUser
         result.trustedRelays = other.trustedRelays ?? (other.brokerUser == nil ? trustedRelays : nil)
         result.deliverExchange = other.deliverExchange ?? deliverExchange
@@ -81,6 +87,7 @@ public struct RouterSettings: Sendable, Equatable {
         if let queues { configuration.queues = queues }
         if let prefetch { configuration.prefetch = prefetch }
         if let transactionBytes { configuration.transactionBytes = transactionBytes }
+        if let ledgerIntervalMilliseconds { configuration.ledgerInterval = .milliseconds(ledgerIntervalMilliseconds) }
         if let brokerUser { configuration.pipeline.brokerUser = brokerUser }
         configuration.pipeline.trustedRelays = trustedRelays.map { Set($0) } ?? [configuration.pipeline.brokerUser, "drehscheibe-ops"]
         if let deliverExchange { configuration.deliverExchange = deliverExchange }

@@ -40,12 +40,15 @@ struct SQLiteBackend: SQLBackend {
         configuration.allowsUnsafeTransactions = true
         configuration.label = "drehscheibe.store"
         configuration.prepareDatabase { db in
-            // A checkpoint copies every page the WAL holds into the database file once, however
-            // many transactions changed it: with 40 MB between checkpoints instead of SQLite's
-            // 4 MB, the pages the ledger changes in most of its writes (the tails of the logs,
-            // the b-trees' upper levels, the audit head) are copied far less often (about 10 %
-            // of a ledger write's CPU). The WAL file is cut back to 64 MB after a checkpoint.
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = 10000")
+            // SQLite's own checkpoint size (1000 pages, 4 MB), said explicitly because a larger
+            // one was tried and hurt: with 40 MB a checkpoint copied ~10 MB of pages into the
+            // database file and synced it in one burst, and on a disk shared with the broker its
+            // syncs waited behind that burst — a 100–300 ms stall of the whole hub every few
+            // seconds (`bench router --rate 1000`: p99 223–309 ms with 40 MB, 45–57 ms with 4 MB,
+            // both with the router's ledger interval of 100 ms). The smaller checkpoints cost
+            // some CPU (pages the ledger changes in most writes are copied more often). The
+            // WAL file is cut back to 64 MB after a checkpoint a long reader held up.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 1000")
             try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
         }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()

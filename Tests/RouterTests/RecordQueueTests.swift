@@ -1,0 +1,91 @@
+import Foundation
+import Logging
+@testable import Router
+import Store
+import Testing
+
+/// The hand-over from the shards' commit tasks to the ledger task: writes at most once per
+/// interval, everything committed meanwhile in the next write, nothing left behind on a stop.
+@Suite("Record queue (pure)")
+struct RecordQueueTests {
+    /// A ledger that reports each write.
+    final class WriteLog: RoutingLedger {
+        let writes: AsyncStream<[String]>
+        private let continuation: AsyncStream<[String]>.Continuation
+
+        init() { (writes, continuation) = AsyncStream.makeStream() }
+
+        func deliveredAlready(_ keys: [DedupeKey]) async throws -> Set<DedupeKey> { [] }
+        func record(_ records: [RoutingRecord]) async throws { continuation.yield(records.map(\.messageID)) }
+        func close() { continuation.finish() }
+    }
+
+    func record(_ id: String) -> RoutingRecord {
+        RoutingRecord(
+            messageID: id, eventType: "de.migration.test.v1", caseID: "abh.berlin:1", source: nil, sender: "abh.berlin",
+            receivedAt: Date(), decidedAt: Date(), replayed: false, outcome: .delivered([]))
+    }
+
+    @Test("what piled up during a ledger write comes out together (up to the limit), in commit order; finish drains, then nil")
+    func coalescesInOrder() async {
+        let queue = RecordQueue()
+        queue.append([record("a"), record("b")])
+        queue.append([])
+        queue.append([record("c")])
+        #expect(await queue.next(limit: 2)?.map(\.messageID) == ["a", "b"])
+        #expect(await queue.next()?.map(\.messageID) == ["c"])
+        queue.append([record("d")])
+        queue.finish()
+        #expect(await queue.next()?.map(\.messageID) == ["d"])
+        #expect(await queue.next() == nil)
+    }
+
+    @Test("the first records are written at once; what comes within the interval goes into one later write")
+    func batchesWithinTheInterval() async throws {
+        let queue = RecordQueue(), ledger = WriteLog()
+        let writer = Task { await queue.write(to: ledger, interval: .milliseconds(300), logger: Logger(label: "test")) }
+        var writes = ledger.writes.makeAsyncIterator()
+        queue.append([record("a")])
+        let clock = ContinuousClock()
+        let firstWrite = clock.now
+        #expect(await writes.next() == ["a"])
+        // Three commits while the ledger task pauses: one write, an interval after the first.
+        queue.append([record("b")])
+        queue.append([record("c"), record("d")])
+        queue.append([record("e")])
+        #expect(await writes.next() == ["b", "c", "d", "e"])
+        #expect(clock.now - firstWrite >= .milliseconds(300))
+        queue.finish()
+        await writer.value
+    }
+
+    @Test("finishing ends the pause: the rest is written at once, not an interval later")
+    func finishCutsThePauseShort() async throws {
+        let queue = RecordQueue(), ledger = WriteLog()
+        let writer = Task { await queue.write(to: ledger, interval: .seconds(5), logger: Logger(label: "test")) }
+        var writes = ledger.writes.makeAsyncIterator()
+        queue.append([record("a")])
+        #expect(await writes.next() == ["a"])
+        queue.append([record("b"), record("c")])
+        let clock = ContinuousClock()
+        let finishedAt = clock.now
+        queue.finish()
+        await writer.value
+        #expect(clock.now - finishedAt < .seconds(4), "the stop waited out the interval")
+        ledger.close()
+        #expect(await writes.next() == ["b", "c"])
+        #expect(await writes.next() == nil)
+    }
+
+    @Test("without an interval each write takes what is there")
+    func noInterval() async throws {
+        let queue = RecordQueue(), ledger = WriteLog()
+        queue.append([record("a"), record("b")])
+        queue.finish()
+        await queue.write(to: ledger, interval: .zero, logger: Logger(label: "test"))
+        ledger.close()
+        var writes = ledger.writes.makeAsyncIterator()
+        #expect(await writes.next() == ["a", "b"])
+        #expect(await writes.next() == nil)
+    }
+}
