@@ -32,6 +32,8 @@ struct BenchRouter: AsyncParsableCommand {
     var store: String?
     @Option(help: "The Schemas/ directory.") var schemas: String?
     @Option(help: "Rate of the latency runs in msg/s (default: half the router's maximum).") var rate: Int?
+    @Option(name: .customLong("latency-samples"), help: "Write each paced message's send time and latency to this CSV file (side,sent_s,latency_ms): shows when the slow ones were sent, e.g. in bursts.")
+    var latencySamples: String?
     @Option(help: "Shard queues behind the consistent-hash exchange (4 as deployed).") var shards = 4
     @Option(help: "Throughput rounds, router and pass-through taking turns (the router restarted on the same store each round); the table shows the median round.")
     var rounds = 3
@@ -173,6 +175,13 @@ struct BenchRouter: AsyncParsableCommand {
         _ = try passPaced.checked("pass-through (paced)")
         let passLatency = try await passLatencyRun
         let passPacedBrokerCPU = brokerPerMessage(paced)
+        if let latencySamples {
+            let lines = ["side,sent_s,latency_ms"] + [("router", routerLatency.samples), ("pass-through", passLatency.samples)].flatMap { side, samples in
+                samples.map { "\(side),\(String(format: "%.4f", $0.sent)),\(String(format: "%.3f", $0.seconds * 1000))" }
+            }
+            try (lines.joined(separator: "\n") + "\n").write(toFile: latencySamples, atomically: true, encoding: .utf8)
+            BenchReport.progress("latency samples written to \(latencySamples)")
+        }
 
         for queue in queues { _ = try? await admin.deleteQueue(queue) }
         for exchange in Self.shardExchanges.keys { try? await admin.deleteExchange(exchange) }
@@ -226,8 +235,10 @@ struct BenchRouter: AsyncParsableCommand {
     }
 
     /// Publishes at `rate` per second and measures, per message id, the time until its copy
-    /// arrives at `output`.
-    private func pacedLatency(rate: Int, total: Int, input: String, output: String, workload: Workload, connection: Connection) async throws -> (p50: Double, p99: Double) {
+    /// arrives at `output`; the samples' send times count from the start of the run.
+    private func pacedLatency(
+        rate: Int, total: Int, input: String, output: String, workload: Workload, connection: Connection
+    ) async throws -> (p50: Double, p99: Double, samples: [LatencySample]) {
         let sent = SendTimes()
         let collector = Collector(connection: connection, queue: output, sent: sent)
         async let drained = collector.drain(total)
@@ -247,9 +258,10 @@ struct BenchRouter: AsyncParsableCommand {
             try await Task.sleep(until: next, clock: .continuous)
         }
         for receipt in receipts { for result in await receipt.outcomes() { try result.get() } }
-        let latencies = try await drained.latencies.sorted()
+        let samples = try await drained.latencies
+        let latencies = samples.map(\.seconds).sorted()
         try await channel.close()
-        return (BenchReport.percentile(latencies, 50) * 1000, BenchReport.percentile(latencies, 99) * 1000)
+        return (BenchReport.percentile(latencies, 50) * 1000, BenchReport.percentile(latencies, 99) * 1000, samples)
     }
 }
 
@@ -309,9 +321,21 @@ private struct Workload: Sendable {
     }
 }
 
+/// One paced message: when it was sent (seconds after the run began) and how long it took.
+private struct LatencySample {
+    var sent: Double
+    var seconds: Double
+}
+
+extension Duration {
+    fileprivate var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
 /// When each paced message was sent, by message id.
 private final class SendTimes: Sendable {
     let times = Mutex<[String: ContinuousClock.Instant]>([:])
+    /// The start of the paced run.
+    let origin = ContinuousClock.now
 }
 
 /// Consumes an output queue and measures the drain rate and, when send times are known,
@@ -333,14 +357,14 @@ private struct Collector: Sendable {
     /// Called when the first message arrives (the start of the measured span).
     var onFirst: (@Sendable () -> Void)? = nil
 
-    func drain(_ count: Int) async throws -> (rate: Double, latencies: [Double]) {
+    func drain(_ count: Int) async throws -> (rate: Double, latencies: [LatencySample]) {
         let channel = try await connection.openChannel(publisherConfirms: false)
         try await channel.setPrefetch(1000)
         let consumer = try await channel.consume(queue: queue)
         var first: ContinuousClock.Instant?
         var last = ContinuousClock.now
         var seen = 0
-        var latencies: [Double] = []
+        var latencies: [LatencySample] = []
         latencies.reserveCapacity(sent == nil ? 0 : count)
         for try await delivery in consumer {
             let now = ContinuousClock.now
@@ -351,7 +375,7 @@ private struct Collector: Sendable {
             last = now
             if let sent, let id = delivery.properties.messageID, let at = sent.times.withLock({ $0[id] }) {
                 let elapsed = now - at
-                latencies.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+                latencies.append(LatencySample(sent: (at - sent.origin).seconds, seconds: elapsed.seconds))
             }
             try delivery.ack()
             seen += 1
