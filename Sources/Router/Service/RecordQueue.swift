@@ -43,7 +43,8 @@ final class RecordQueue: Sendable {
         pause?.cancel()
     }
 
-    /// Sleeps until `due` unless the queue is finished or gets finished meanwhile.
+    /// Sleeps until `due` unless the queue is finished, gets finished meanwhile, or the task
+    /// is cancelled.
     private func pause(until due: ContinuousClock.Instant) async {
         let sleep = Task { _ = try? await Task.sleep(until: due, clock: .continuous) }
         let finished = state.update { state in
@@ -51,7 +52,7 @@ final class RecordQueue: Sendable {
             return state.finished
         }
         if finished { sleep.cancel() }
-        await sleep.value
+        await withTaskCancellationHandler { await sleep.value } onCancel: { sleep.cancel() }
     }
 
     /// The oldest records, at most `limit` (one store transaction stays bounded, also after the
