@@ -135,9 +135,11 @@ struct BenchAMQP: AsyncParsableCommand {
     }
 }
 
-func seconds(since start: ContinuousClock.Instant) -> Double {
-    let elapsed = ContinuousClock.now - start
-    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+func seconds(since start: ContinuousClock.Instant) -> Double { (ContinuousClock.now - start).seconds }
+
+extension Duration {
+    /// In seconds, as the benchmarks and the demo print them.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
 
 /// CPU time this process used so far (all threads), to compare client cost per message.

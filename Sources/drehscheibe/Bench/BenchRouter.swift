@@ -335,10 +335,6 @@ private struct LatencySample {
     var seconds: Double
 }
 
-extension Duration {
-    fileprivate var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}
-
 /// When each paced message was sent, by message id.
 private final class SendTimes: Sendable {
     let times = Mutex<[String: ContinuousClock.Instant]>([:])
@@ -392,7 +388,7 @@ private struct Collector: Sendable {
         try? await consumer.cancel()
         try? await channel.close()
         let span = first.map { last - $0 } ?? .zero
-        let spanSeconds = Double(span.components.seconds) + Double(span.components.attoseconds) / 1e18
+        let spanSeconds = span.seconds
         return (spanSeconds > 0 ? Double(max(seen - 1, 1)) / spanSeconds : 0, latencies)
     }
 }
