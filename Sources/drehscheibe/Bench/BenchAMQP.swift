@@ -137,11 +137,6 @@ struct BenchAMQP: AsyncParsableCommand {
 
 func seconds(since start: ContinuousClock.Instant) -> Double { (ContinuousClock.now - start).seconds }
 
-extension Duration {
-    /// In seconds, as the benchmarks and the demo print them.
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}
-
 /// CPU time this process used so far (all threads), to compare client cost per message.
 func processCPUSeconds() -> Double {
     var time = timespec()
