@@ -42,12 +42,8 @@ struct RecordQueueTests {
 
     @Test("the first records are written at once; what comes during the pause waits and goes into one write")
     func batchesWithinTheInterval() async throws {
-        let queue = RecordQueue(), ledger = WriteLog()
         // Long enough that only finishing ends the pause: the test does not depend on timing.
-        let writer = Task { await queue.write(to: ledger, interval: .seconds(600), logger: Logger(label: "test")) }
-        var writes = ledger.writes.makeAsyncIterator()
-        queue.append([record("a")])
-        #expect(await writes.next() == ["a"])
+        var (queue, ledger, writer, writes) = await writerPastItsFirstWrite(interval: .seconds(600))
         queue.append([record("b")])
         queue.append([record("c"), record("d")])
         queue.append([record("e")])
@@ -60,15 +56,24 @@ struct RecordQueueTests {
 
     @Test("the pause ends by itself after the interval")
     func pauseEnds() async throws {
-        let queue = RecordQueue(), ledger = WriteLog()
-        let writer = Task { await queue.write(to: ledger, interval: .milliseconds(50), logger: Logger(label: "test")) }
-        var writes = ledger.writes.makeAsyncIterator()
-        queue.append([record("a")])
-        #expect(await writes.next() == ["a"])
+        var (queue, _, writer, writes) = await writerPastItsFirstWrite(interval: .milliseconds(50))
         queue.append([record("b")])
         #expect(await writes.next() == ["b"])
         queue.finish()
         await writer.value
+    }
+
+    /// A ledger task writing at most once per `interval`, after it wrote a first record ("a")
+    /// at once, with the ledger's writes still to come.
+    func writerPastItsFirstWrite(
+        interval: Duration
+    ) async -> (RecordQueue, WriteLog, Task<Void, Never>, AsyncStream<[String]>.Iterator) {
+        let queue = RecordQueue(), ledger = WriteLog()
+        let writer = Task { await queue.write(to: ledger, interval: interval, logger: Logger(label: "test")) }
+        var writes = ledger.writes.makeAsyncIterator()
+        queue.append([record("a")])
+        #expect(await writes.next() == ["a"])
+        return (queue, ledger, writer, writes)
     }
 
     /// Whether `task` ends within two minutes (a failing pause would last ten); cancels it if not.

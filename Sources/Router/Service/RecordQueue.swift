@@ -72,7 +72,7 @@ extension RecordQueue {
     func write(to ledger: any RoutingLedger, interval: Duration, logger: Logger) async {
         var lastWrite: ContinuousClock.Instant?
         while true {
-            if let lastWrite, lastWrite.advanced(by: interval) > .now { await pause(until: lastWrite.advanced(by: interval)) }
+            if let due = lastWrite?.advanced(by: interval), due > .now { await pause(until: due) }
             guard let records = await next() else { return }
             lastWrite = .now
             do {
