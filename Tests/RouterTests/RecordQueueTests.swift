@@ -2,6 +2,7 @@ import Foundation
 import Logging
 @testable import Router
 import Store
+import Synchronization
 import Testing
 
 /// The hand-over from the shards' commit tasks to the ledger task: writes at most once per
@@ -28,7 +29,7 @@ struct RecordQueueTests {
 
     @Test("what piled up during a ledger write comes out together (up to the limit), in commit order; finish drains, then nil")
     func coalescesInOrder() async {
-        let queue = RecordQueue()
+        let queue = RecordQueue(capacity: 1_000)
         queue.append([record("a"), record("b")])
         queue.append([])
         queue.append([record("c")])
@@ -68,8 +69,8 @@ struct RecordQueueTests {
     func writerPastItsFirstWrite(
         interval: Duration
     ) async -> (RecordQueue, WriteLog, Task<Void, Never>, AsyncStream<[String]>.Iterator) {
-        let queue = RecordQueue(), ledger = WriteLog()
-        let writer = Task { await queue.write(to: ledger, interval: interval, logger: Logger(label: "test")) }
+        let queue = RecordQueue(capacity: 1_000), ledger = WriteLog()
+        let writer = Task { _ = await queue.write(to: ledger, interval: interval, logger: Logger(label: "test")) }
         var writes = ledger.writes.makeAsyncIterator()
         queue.append([record("a")])
         #expect(await writes.next() == ["a"])
@@ -91,7 +92,7 @@ struct RecordQueueTests {
 
     @Test("without an interval each write takes what is there")
     func noInterval() async throws {
-        let queue = RecordQueue(), ledger = WriteLog()
+        let queue = RecordQueue(capacity: 1_000), ledger = WriteLog()
         queue.append([record("a"), record("b")])
         queue.finish()
         await queue.write(to: ledger, interval: .zero, logger: Logger(label: "test"))
@@ -99,5 +100,121 @@ struct RecordQueueTests {
         var writes = ledger.writes.makeAsyncIterator()
         #expect(await writes.next() == ["a", "b"])
         #expect(await writes.next() == nil)
+    }
+
+    /// A ledger whose first `failures` writes fail; reports each attempt and each write.
+    final class FlakyLedger: RoutingLedger {
+        struct Refused: Error {}
+        let attempts: AsyncStream<[String]>
+        private let continuation: AsyncStream<[String]>.Continuation
+        private let failures: Mutex<Int>
+        private let log = Mutex<[[String]]>([])
+        /// The writes that succeeded.
+        var written: [[String]] { log.withLock { $0 } }
+
+        init(failures: Int) {
+            self.failures = Mutex(failures)
+            (attempts, continuation) = AsyncStream.makeStream()
+        }
+
+        func deliveredAlready(_ keys: [DedupeKey]) async throws -> Set<DedupeKey> { [] }
+        func record(_ records: [RoutingRecord]) async throws {
+            let ids = records.map(\.messageID)
+            continuation.yield(ids)
+            let fails = failures.withLock { left in
+                defer { left = max(left - 1, 0) }
+                return left > 0
+            }
+            if fails { throw Refused() }
+            log.withLock { $0.append(ids) }
+        }
+
+        /// No more attempts: `attempts` ends.
+        func close() { continuation.finish() }
+    }
+
+    @Test("a failed write keeps its records: they are written again, first, once the ledger takes them; none lost, none twice")
+    func failedWriteIsRetried() async {
+        let queue = RecordQueue(capacity: 1_000), ledger = FlakyLedger(failures: 2)
+        var attempts = ledger.attempts.makeAsyncIterator()
+        queue.append([record("a"), record("b")])
+        let writer = Task { await queue.write(to: ledger, interval: .zero, retryDelay: { _ in .zero }, logger: Logger(label: "test")) }
+        #expect(await attempts.next() == ["a", "b"])
+        queue.append([record("c")])
+        #expect(await attempts.next()?.prefix(2) == ["a", "b"])
+        queue.finish()
+        #expect(await writer.value == 0, "nothing was given up")
+        ledger.close()
+        let written = ledger.written.flatMap { $0 }
+        #expect(written == ["a", "b", "c"])
+    }
+
+    @Test("the pause after failures grows from 100 ms to at most 5 s")
+    func retryDelays() {
+        #expect(RecordQueue.retryDelay(afterFailures: 1) == .milliseconds(100))
+        #expect(RecordQueue.retryDelay(afterFailures: 2) == .milliseconds(200))
+        #expect(RecordQueue.retryDelay(afterFailures: 6) == .milliseconds(3_200))
+        #expect(RecordQueue.retryDelay(afterFailures: 7) == .seconds(5))
+        #expect(RecordQueue.retryDelay(afterFailures: 1_000) == .seconds(5))
+    }
+
+    @Test("stopping with a ledger that keeps failing: three more attempts, then what is left is given up and counted")
+    func givesUpWhenStopping() async {
+        let queue = RecordQueue(capacity: 1_000), ledger = FlakyLedger(failures: .max)
+        queue.append([record("a"), record("b")])
+        queue.finish()
+        let lost = await queue.write(to: ledger, interval: .zero, retryDelay: { _ in .zero }, logger: Logger(label: "test"))
+        #expect(lost == 2)
+        ledger.close()
+        var attempts = ledger.attempts.makeAsyncIterator()
+        for _ in 0..<RecordQueue.finalAttempts { #expect(await attempts.next() == ["a", "b"]) }
+        #expect(await attempts.next() == nil, "no attempt after the last")
+        #expect(ledger.written.isEmpty)
+    }
+
+    @Test("at its capacity the queue holds commits back until the ledger task takes records")
+    func commitsWaitForRoom() async {
+        let queue = RecordQueue(capacity: 2)
+        queue.append([record("a")])
+        #expect(await queue.waitForRoom() == false, "below the capacity a commit goes on at once")
+        queue.append([record("b")])
+        guard let commit = await waitingCommit(queue) else { return }
+        #expect(await queue.next(limit: 1)?.map(\.messageID) == ["a"])
+        #expect(await commit.value == true)
+    }
+
+    @Test("finishing, draining or cancelling ends a wait for room")
+    func waitsEnd() async {
+        for end in ["finish", "draining", "cancel"] {
+            let queue = RecordQueue(capacity: 1)
+            queue.append([record("a")])
+            guard let commit = await waitingCommit(queue) else { return }
+            switch end {
+            case "finish": queue.finish()
+            case "draining": queue.draining()
+            default: commit.cancel()
+            }
+            // The watchdog's cancellation reaches the commit task, so a wait that does not end fails the test instead of hanging it.
+            let ended = Task { await withTaskCancellationHandler { _ = await commit.value } onCancel: { commit.cancel() } }
+            #expect(await Self.ends(ended), "\(end) did not end the wait")
+            if end != "cancel" { #expect(await queue.waitForRoom() == false, "after \(end) commits no longer wait") }
+        }
+    }
+
+    /// A commit task waiting for room in `queue`, once it waits; nil (and an issue) when it went
+    /// on without waiting.
+    func waitingCommit(_ queue: RecordQueue) async -> Task<Bool, Never>? {
+        let (waiting, signal) = AsyncStream<Void>.makeStream()
+        let commit = Task { await queue.waitForRoom(onWait: { signal.yield() }) }
+        Task {
+            _ = await commit.value
+            signal.finish()
+        }
+        var started = waiting.makeAsyncIterator()
+        guard await started.next() != nil else {
+            Issue.record("the commit did not wait")
+            return nil
+        }
+        return commit
     }
 }

@@ -17,15 +17,18 @@ final class RouterHarness: Sendable {
     private let group: ServiceGroup
     private let running: Task<Void, any Error>
 
-    init(prefix: String = "router", ledger: any RoutingLedger = MemoryLedger(), retry: RetryPolicy = RetryPolicy(tiers: ["5s"], maximumAttempts: 3)) async throws {
+    init(
+        prefix: String = "router", ledger: any RoutingLedger = MemoryLedger(), retry: RetryPolicy = RetryPolicy(tiers: ["5s"], maximumAttempts: 3),
+        ledgerBacklog: Int = 20_000, logger: Logger = Logger(label: "test.router")
+    ) async throws {
         vhost = try TestBroker.isolatedVirtualHost(prefix)
         self.ledger = ledger
         connectionName = "router-test-\(UUID().uuidString.prefix(8))"
         var amqp = try ConnectionConfiguration(url: TestBroker.url(user: "drehscheibe-router", vhost: vhost))
         amqp.connectionName = connectionName
         amqp.recovery = .init(initialBackoff: .milliseconds(50), maximumBackoff: .milliseconds(500))
-        let configuration = RouterConfiguration(connection: amqp, prefetch: 64, retry: retry, schemasDirectory: schemasDirectory)
-        let logger = Logger(label: "test.router")
+        let configuration = RouterConfiguration(
+            connection: amqp, prefetch: 64, ledgerBacklog: ledgerBacklog, retry: retry, schemasDirectory: schemasDirectory)
         let service = try RouterService(configuration: configuration, ledger: ledger, logger: logger)
         group = ServiceGroup(services: [service], logger: logger)
         running = Task { [group] in try await group.run() }

@@ -2,7 +2,9 @@ import AMQP
 import CaseModel
 import Foundation
 @testable import Router
+import Logging
 import Store
+import Synchronization
 import Testing
 import TestSupport
 
@@ -199,4 +201,73 @@ struct RouterIntegrationTests {
         await av.close()
         try await harness.stop()
     }
+
+    @Test("a ledger that fails holds the router back at its backlog; once it writes again every delivery is recorded, none lost, none twice", .timeLimit(.minutes(3)))
+    func ledgerOutage() async throws {
+        let ledger = OutageLedger()
+        let (lines, log) = AsyncStream<String>.makeStream()
+        let logger = Logger(label: "test.router") { _ in LineCapture(lines: log) }
+        let harness = try await RouterHarness(ledger: ledger, ledgerBacklog: 10, logger: logger)
+        let av = try await harness.connect(as: "av.istanbul")
+        let channel = try await av.openChannel()
+        var ids: Set<String> = []
+        for index in 0..<100 {
+            let envelope = try fresh("visa.application-submitted.v1", subject: "av.istanbul:OUTAGE-\(index % 13)")
+            ids.insert(envelope["id"]!.stringValue!)
+            try await harness.publish(channel, envelope)
+        }
+        // The router says it holds commits back, while the ledger still fails.
+        var said = lines.makeAsyncIterator()
+        while let line = await said.next(), !line.contains("commits wait") {}
+        #expect(ledger.failures > 0)
+        ledger.recover()
+        var seen: [String] = []
+        while seen.count < ids.count {
+            seen += try await harness.take(min(50, ids.count - seen.count), from: "inbox.bva", timeout: .seconds(60)).compactMap(\.properties.messageID)
+        }
+        #expect(Set(seen) == ids)
+        #expect(seen.count == ids.count, "a copy was delivered twice")
+        try await harness.stop()
+        // Stopped: the ledger task wrote everything before the router returned.
+        let recorded = ledger.records.map(\.messageID)
+        #expect(Set(recorded) == ids)
+        #expect(recorded.count == ids.count, "a decision was recorded twice")
+        await av.close()
+    }
+}
+
+/// A ledger whose writes fail until `recover()`: a store outage.
+final class OutageLedger: RoutingLedger {
+    struct Unavailable: Error {}
+    private let memory = MemoryLedger()
+    private let state = Mutex((down: true, failures: 0))
+
+    func deliveredAlready(_ keys: [DedupeKey]) async throws -> Set<DedupeKey> { try await memory.deliveredAlready(keys) }
+
+    func record(_ records: [RoutingRecord]) async throws {
+        let down = state.withLock { state in
+            if state.down { state.failures += 1 }
+            return state.down
+        }
+        if down { throw Unavailable() }
+        try await memory.record(records)
+    }
+
+    func recover() { state.withLock { $0.down = false } }
+    var failures: Int { state.withLock { $0.failures } }
+    var records: [RoutingRecord] { memory.records }
+}
+
+/// A log handler that hands each message to a stream, for tests that wait for what a service says.
+struct LineCapture: LogHandler {
+    let lines: AsyncStream<String>.Continuation
+    var logLevel: Logger.Level = .info
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) { lines.yield("\(event.message)") }
 }

@@ -19,6 +19,7 @@ struct RouterSettingsTests {
         #expect(configuration.queues == RouterConfiguration.defaultShards)
         #expect(configuration.transactionBytes == 8 << 20)
         #expect(configuration.ledgerInterval == .milliseconds(100))
+        #expect(configuration.ledgerBacklog == 20_000)
         #expect(configuration.pipeline.trustedRelays == ["drehscheibe-router", "drehscheibe-ops"])
         // Each retry tier is a queue the broker definitions declare.
         let definitions = try String(contentsOf: TestBroker.packageRoot.appendingPathComponent("deploy/rabbitmq/definitions.json"), encoding: .utf8)
@@ -27,7 +28,7 @@ struct RouterSettingsTests {
 
     @Test("values override the defaults; a changed broker user is a trusted relay unless relays are listed")
     func overrides() throws {
-        let settings = try RouterSettings(json: Array(#"{"queues": ["a", "b"], "prefetch": 64, "brokerUser": "router-2", "retryTiers": ["1m"], "maximumAttempts": 2, "ledgerIntervalMilliseconds": 0}"#.utf8))
+        let settings = try RouterSettings(json: Array(#"{"queues": ["a", "b"], "prefetch": 64, "brokerUser": "router-2", "retryTiers": ["1m"], "maximumAttempts": 2, "ledgerIntervalMilliseconds": 0, "ledgerBacklog": 500}"#.utf8))
         var configuration = configuration()
         settings.apply(to: &configuration)
         #expect(configuration.queues == ["a", "b"])
@@ -38,6 +39,7 @@ struct RouterSettingsTests {
         #expect(configuration.retry.tier(afterAttempts: 2) == nil)
         #expect(configuration.deliverExchange == "case.deliver")
         #expect(configuration.ledgerInterval == .zero)
+        #expect(configuration.ledgerBacklog == 500)
     }
 
     @Test("command-line values override the file's; a broker user without relays resets them to the default")
@@ -73,6 +75,8 @@ struct RouterSettingsTests {
         (#"{"transactionBytes": -1}"#, "transactionBytes must be positive"),
         (#"{"ledgerIntervalMilliseconds": -1}"#, "ledgerIntervalMilliseconds must be 0…10000"),
         (#"{"ledgerIntervalMilliseconds": 60000}"#, "ledgerIntervalMilliseconds must be 0…10000"),
+        (#"{"ledgerBacklog": 99}"#, "ledgerBacklog must be 100…50000"),
+        (#"{"ledgerBacklog": 100000}"#, "ledgerBacklog must be 100…50000"),
         (#"{"maximumAttempts": 0}"#, "maximumAttempts must be 1…100"),
         (#"["queues"]"#, "must be a JSON object"),
         (#"{"queues": "#, "not valid JSON"),

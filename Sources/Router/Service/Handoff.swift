@@ -27,6 +27,12 @@ final class Handoff<State: Sendable>: Sendable {
         return result
     }
 
+    /// Reads or changes the state without waking the waiting task: only for parts of the
+    /// state its `take` does not look at.
+    func inspect<T>(_ body: (inout State) -> T) -> T {
+        guarded.withLock { body(&$0.state) }
+    }
+
     /// What `take` returns, as soon as it returns something; `take` runs under the lock, once
     /// now and again after each change. One waiting task at a time.
     func next<T>(_ take: (inout State) -> T?) async -> T {

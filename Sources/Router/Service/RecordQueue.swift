@@ -19,28 +19,106 @@ import Store
 /// (`bench router --rate 500`; on tmpfs the router's p99 was 16 ms). The interval widens the
 /// window a `kill -9` can lose records in (never messages, see ``ShardWorker``) from one write
 /// to one interval.
+///
+/// A write that fails (the store unreachable, locked by another process past its timeout, its
+/// disk full) keeps its records: they are written again, first, with a growing pause (see
+/// ``retryDelay(afterFailures:)``). Meanwhile the backlog is bounded by `capacity`: at it, the
+/// shards' commits wait (``waitForRoom(onWait:)``), their inputs stay unacknowledged, and the
+/// broker holds back what follows (prefetch). So an outage of the store stops the router
+/// instead of routing without a record; the records are the case trace, the audit chain and,
+/// once ``RecentlyDelivered`` has forgotten an id, the only dedupe. The capacity stays well
+/// below ``RecentlyDelivered``'s, which must hold the id of every delivered message not yet in
+/// the ledger.
 final class RecordQueue: Sendable {
     private struct State {
         var records: [RoutingRecord] = []
         var finished = false
+        /// The router stops: commits no longer wait for room (see ``draining()``).
+        var draining = false
         /// The ledger task's wait between two writes, which `finish` cuts short.
         var pause: Task<Void, Never>?
+        /// Commit tasks waiting for room, by ticket (a cancelled one removes its own).
+        var roomWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        var nextTicket = 0
+
+        func isFull(_ capacity: Int) -> Bool { records.count >= capacity && !finished && !draining }
+
+        /// The waiters to resume, when there is room for them.
+        mutating func releasedWaiters(_ capacity: Int) -> [CheckedContinuation<Void, Never>] {
+            guard !roomWaiters.isEmpty, !isFull(capacity) else { return [] }
+            defer { roomWaiters.removeAll() }
+            return Array(roomWaiters.values)
+        }
     }
 
+    /// Attempts a finished queue makes to write a failing batch before it gives up on it.
+    static let finalAttempts = 3
+
     private let state = Handoff(State())
+    /// Records the shards may have committed and the ledger not written before commits wait.
+    let capacity: Int
+
+    init(capacity: Int) {
+        precondition(capacity > 0, "a RecordQueue needs room for at least one record")
+        self.capacity = capacity
+    }
 
     func append(_ records: [RoutingRecord]) {
         guard !records.isEmpty else { return }
         state.update { $0.records += records }
     }
 
-    /// No more records: `next` hands out what is left, then nil.
+    /// Puts the records of a failed write back in front, to be written first.
+    private func putBack(_ records: [RoutingRecord]) {
+        state.update { $0.records.insert(contentsOf: records, at: 0) }
+    }
+
+    /// No more records: `next` hands out what is left, then nil. Commits no longer wait.
     func finish() {
-        let pause = state.update { state in
+        let (pause, waiters) = state.update { state in
             state.finished = true
-            return state.pause
+            return (state.pause, state.releasedWaiters(capacity))
         }
         pause?.cancel()
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// The router stops and commits what it decided: commits no longer wait for room, so a
+    /// ledger that cannot write does not hold up the stop. (What they add beyond the capacity
+    /// is at most the shards' prefetch.)
+    func draining() {
+        let waiters = state.inspect { state in
+            state.draining = true
+            return state.releasedWaiters(capacity)
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Returns once the backlog is below the capacity (or the queue finished or draining, or
+    /// the task is cancelled); `onWait` runs first when the caller has to wait. Returns
+    /// whether it waited.
+    @discardableResult
+    func waitForRoom(onWait: () -> Void = {}) async -> Bool {
+        let ticket: Int? = state.inspect { state in
+            guard state.isFull(capacity) else { return nil }
+            defer { state.nextTicket += 1 }
+            return state.nextTicket
+        }
+        guard let ticket else { return false }
+        onWait()
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let waits = state.inspect { state in
+                    guard state.isFull(capacity), !Task.isCancelled else { return false }
+                    state.roomWaiters[ticket] = continuation
+                    return true
+                }
+                if !waits { continuation.resume() }
+            }
+        } onCancel: {
+            state.inspect { $0.roomWaiters.removeValue(forKey: ticket) }?.resume()
+        }
+        return true
     }
 
     /// Sleeps until `due` unless the queue is finished, gets finished meanwhile, or the task
@@ -58,28 +136,71 @@ final class RecordQueue: Sendable {
     /// The oldest records, at most `limit` (one store transaction stays bounded, also after the
     /// store was unavailable for a while), once there are any; nil when finished and empty.
     func next(limit: Int = 1_000) async -> [RoutingRecord]? {
-        await state.next { state -> [RoutingRecord]?? in
-            if !state.records.isEmpty { return state.records.takeFirst(limit) }
-            return state.finished ? .some(nil) : nil
+        let (records, waiters) = await state.next { state -> ([RoutingRecord]?, [CheckedContinuation<Void, Never>])? in
+            if !state.records.isEmpty {
+                let taken = state.records.takeFirst(limit)
+                return (taken, state.releasedWaiters(capacity))
+            }
+            return state.finished ? (nil, []) : nil
         }
+        for waiter in waiters { waiter.resume() }
+        return records
+    }
+
+    /// Whether `finish` was called.
+    private var isFinished: Bool { state.inspect { $0.finished } }
+
+    /// The pause before the next attempt after `failures` failed writes in a row: 100 ms,
+    /// doubling up to 5 s, so a store that is back is written soon and one that stays away
+    /// is not hammered.
+    static func retryDelay(afterFailures failures: Int) -> Duration {
+        min(.milliseconds(100 << min(max(failures - 1, 0), 6)), .seconds(5))
     }
 }
 
 extension RecordQueue {
     /// The ledger task: writes what comes, at most once per `interval`, until the queue is
     /// finished and empty. Finishing ends a pause at once, so a graceful stop does not wait out
-    /// the interval.
-    func write(to ledger: any RoutingLedger, interval: Duration, logger: Logger) async {
+    /// the interval. A failed write is tried again after `retryDelay`, its records first; once
+    /// finished, a batch that fails ``finalAttempts`` times is given up with everything still
+    /// queued. Returns how many records were given up (0 unless the store failed at the end).
+    @discardableResult
+    func write(
+        to ledger: any RoutingLedger, interval: Duration, retryDelay: (Int) -> Duration = RecordQueue.retryDelay(afterFailures:),
+        metrics: RouterMetrics? = nil, logger: Logger
+    ) async -> Int {
         var lastWrite: ContinuousClock.Instant?
+        var failures = 0
         while true {
-            if let due = lastWrite?.advanced(by: interval), due > .now { await pause(until: due) }
-            guard let records = await next() else { return }
+            let wait = failures > 0 ? retryDelay(failures) : interval
+            if let due = lastWrite?.advanced(by: wait), due > .now { await pause(until: due) }
+            guard let records = await next() else { return 0 }
             lastWrite = .now
             do {
                 try await ledger.record(records)
+                if failures > 0 {
+                    logger.notice("the ledger records again", metadata: ["router.ledger.failures": "\(failures)"])
+                }
+                failures = 0
             } catch {
-                // The messages are delivered and acknowledged; only the record is missing.
-                logger.error("the ledger could not record routed messages", metadata: ["router.error": "\(error)", "router.records": "\(records.count)"])
+                failures += 1
+                metrics?.ledgerWriteFailed()
+                if isFinished && failures >= Self.finalAttempts {
+                    var lost = records
+                    while let rest = await next() { lost += rest }
+                    metrics?.recordsLost(lost.count)
+                    // Identifiers only: which deliveries the trace and the dedupe will miss.
+                    logger.error("the router stops with routed messages the ledger could not record", metadata: [
+                        "router.error": "\(error)", "router.records": "\(lost.count)",
+                        "message.ids": "\(lost.prefix(100).map(\.messageID).joined(separator: ","))\(lost.count > 100 ? ",…" : "")",
+                    ])
+                    return lost.count
+                }
+                logger.error("the ledger could not record routed messages; they are kept and written again", metadata: [
+                    "router.error": "\(error)", "router.records": "\(records.count)", "router.ledger.failures": "\(failures)",
+                    "router.ledger.retry_in": "\(retryDelay(failures))",
+                ])
+                putBack(records)
             }
         }
     }

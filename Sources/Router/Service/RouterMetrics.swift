@@ -21,6 +21,10 @@ public struct RouterMetrics: Sendable {
     public static let commitName = "drehscheibe_router_commit_seconds"
     /// Messages per transaction.
     public static let transactionName = "drehscheibe_router_transaction_messages"
+    /// Writes of the routing ledger that failed (their records are written again).
+    public static let ledgerFailuresName = "drehscheibe_router_ledger_failures_total"
+    /// Records given up because the ledger still failed when the router stopped.
+    public static let ledgerLostName = "drehscheibe_router_ledger_lost_records_total"
 
     /// Buckets of the router's duration histograms: fine up to 100 ms, where its latency
     /// target lies (p99 < 25 ms), so quantiles computed from them are close.
@@ -42,6 +46,8 @@ public struct RouterMetrics: Sendable {
         let queued = Timer(label: RouterMetrics.queuedName)
         let commit = Timer(label: RouterMetrics.commitName)
         let transaction = Recorder(label: RouterMetrics.transactionName)
+        let ledgerFailures = Counter(label: RouterMetrics.ledgerFailuresName)
+        let ledgerLost = Counter(label: RouterMetrics.ledgerLostName)
     }
 
     private struct MessageKey: Hashable {
@@ -102,6 +108,10 @@ public struct RouterMetrics: Sendable {
     func committed(in duration: Duration) {
         instruments.commit.record(duration: duration)
     }
+
+    func ledgerWriteFailed() { instruments.ledgerFailures.increment() }
+
+    func recordsLost(_ count: Int) { instruments.ledgerLost.increment(by: count) }
 }
 
 /// The `type` label of a message: the event type as long as fewer than `maximum` distinct

@@ -37,9 +37,9 @@ public struct RouterService: Service {
             for await _ in await UnixSignalsSequence(trapping: .sighup) { rules.reload(logger: logger) }
         }
         defer { reloader.cancel() }
-        let unrecorded = RecordQueue()
+        let unrecorded = RecordQueue(capacity: configuration.ledgerBacklog)
         let recorder = Task { [ledger, logger, interval = configuration.ledgerInterval] in
-            await unrecorded.write(to: ledger, interval: interval, logger: logger)
+            _ = await unrecorded.write(to: ledger, interval: interval, metrics: metrics, logger: logger)
         }
         // What the shards committed is recorded before the router returns, also when one failed.
         func recordRest() async {

@@ -8,6 +8,7 @@ public struct RouterSettings: Sendable, Equatable {
     public var prefetch: UInt16?
     public var transactionBytes: Int?
     public var ledgerIntervalMilliseconds: Int?
+    public var ledgerBacklog: Int?
     public var brokerUser: String?
     public var trustedRelays: [String]?
     public var deliverExchange: String?
@@ -19,7 +20,7 @@ public struct RouterSettings: Sendable, Equatable {
     public init() {}
 
     static let keys: Set<String> = [
-        "queues", "prefetch", "transactionBytes", "ledgerIntervalMilliseconds", "brokerUser", "trustedRelays", "deliverExchange", "deadExchange",
+        "queues", "prefetch", "transactionBytes", "ledgerIntervalMilliseconds", "ledgerBacklog", "brokerUser", "trustedRelays", "deliverExchange", "deadExchange",
         "retryExchange", "retryTiers", "maximumAttempts",
     ]
 
@@ -50,6 +51,11 @@ public struct RouterSettings: Sendable, Equatable {
             guard (0...10_000).contains(value) else { throw SettingsError("ledgerIntervalMilliseconds must be 0…10000, not \(value)") }
             ledgerIntervalMilliseconds = Int(value)
         }
+        if let value = try Self.integer(root, "ledgerBacklog") {
+            // Below the in-memory dedupe's 100,000 ids, which must cover every unrecorded delivery.
+            guard (100...50_000).contains(value) else { throw SettingsError("ledgerBacklog must be 100…50000, not \(value)") }
+            ledgerBacklog = Int(value)
+        }
         brokerUser = try Self.string(root, "brokerUser")
         trustedRelays = try Self.strings(root, "trustedRelays", allowEmpty: true)
         deliverExchange = try Self.string(root, "deliverExchange")
@@ -71,6 +77,7 @@ public struct RouterSettings: Sendable, Equatable {
         result.prefetch = other.prefetch ?? prefetch
         result.transactionBytes = other.transactionBytes ?? transactionBytes
         result.ledgerIntervalMilliseconds = other.ledgerIntervalMilliseconds ?? ledgerIntervalMilliseconds
+        result.ledgerBacklog = other.ledgerBacklog ?? ledgerBacklog
         result.brokerUser = other.brokerUser ?? brokerUser
         result.trustedRelays = other.trustedRelays ?? (other.brokerUser == nil ? trustedRelays : nil)
         result.deliverExchange = other.deliverExchange ?? deliverExchange
@@ -88,6 +95,7 @@ public struct RouterSettings: Sendable, Equatable {
         if let prefetch { configuration.prefetch = prefetch }
         if let transactionBytes { configuration.transactionBytes = transactionBytes }
         if let ledgerIntervalMilliseconds { configuration.ledgerInterval = .milliseconds(ledgerIntervalMilliseconds) }
+        if let ledgerBacklog { configuration.ledgerBacklog = ledgerBacklog }
         if let brokerUser { configuration.pipeline.brokerUser = brokerUser }
         configuration.pipeline.trustedRelays = trustedRelays.map { Set($0) } ?? [configuration.pipeline.brokerUser, "drehscheibe-ops"]
         if let deliverExchange { configuration.deliverExchange = deliverExchange }
