@@ -121,9 +121,11 @@ struct BenchRouter: AsyncParsableCommand {
             let cpuAtFirst = Mutex<Double?>(nil)
             brokerBefore = brokerCPU()
             let started = router!
-            let routerDrain = try await Collector(connection: amqp, queue: "bench.router.out", onFirst: {
-                cpuAtFirst.withLock { $0 = started.cpuSeconds }
-            }).drain(count)
+            let routerDrain = try await started.whileRunning {
+                try await Collector(connection: amqp, queue: "bench.router.out", onFirst: {
+                    cpuAtFirst.withLock { $0 = started.cpuSeconds }
+                }).drain(count)
+            }
             let routerCPU = (router.cpuSeconds ?? .nan) - (cpuAtFirst.withLock { $0 } ?? .nan)
             // The first copy's own cost is before the mark: count - 1 messages in that span.
             routerRuns.append(Drain(rate: routerDrain.rate, cpu: routerCPU / Double(max(count - 1, 1)) * 1e6, brokerCPU: brokerPerMessage(count)))
@@ -158,7 +160,10 @@ struct BenchRouter: AsyncParsableCommand {
         let cpuBeforePaced = router.cpuSeconds ?? .nan
         brokerBefore = brokerCPU()
         let metricsBeforePaced = try await Self.metrics(port: metricsPort)
-        let routerLatency = try await pacedLatency(rate: rate, total: paced, input: "bench.router.shards", output: "bench.router.out", workload: workload, connection: amqp)
+        let routerLatency = try await router.whileRunning { [router] in
+            _ = router
+            return try await pacedLatency(rate: rate, total: paced, input: "bench.router.shards", output: "bench.router.out", workload: workload, connection: amqp)
+        }
         let routerPacedCPUPerMessage = ((router.cpuSeconds ?? .nan) - cpuBeforePaced) / Double(max(paced, 1)) * 1e6
         let routerPacedBrokerCPU = brokerPerMessage(paced)
         let legs = try await RouterLegs(before: metricsBeforePaced, after: Self.metrics(port: metricsPort))

@@ -1,5 +1,6 @@
 import CBenchLoop
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -9,6 +10,9 @@ import Glibc
 /// memory can be measured apart from the load generator's.
 struct BenchChild: Sendable {
     let pid: pid_t
+    /// Its wait status, once it exited.
+    private let exited: Task<Int32, Never>
+    private let log: String
 
     /// Starts this executable with `arguments`, output appended to `log`.
     init(arguments: [String], environment: [String: String], log: String) throws {
@@ -32,15 +36,38 @@ struct BenchChild: Sendable {
         let status = posix_spawn(&pid, executable, &actions, nil, &argv, &env)
         guard status == 0 else { throw BenchError("could not start \(executable): \(String(cString: strerror(status)))") }
         self.pid = pid
+        self.log = log
+        exited = Task { [pid] in
+            await runOnThread {
+                var status: Int32 = 0
+                while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+                return status
+            }
+        }
     }
 
     func terminate() async -> Int32 {
         kill(pid, SIGTERM)
-        return await runOnThread { [pid] in
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-            return status
+        return await exited.value
+    }
+
+    /// Runs `body` (which waits for the child's work); fails with the end of the child's log
+    /// when the child exits meanwhile, instead of waiting for output that cannot come.
+    func whileRunning<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let exit = ExitStatus()
+        let work = Task { try await body() }
+        Task { [exited] in
+            let status = await exited.value
+            exit.status.withLock { $0 = status }
+            work.cancel()
         }
+        let result = await work.result
+        if let status = exit.status.withLock({ $0 }) {
+            let tail = (try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n").suffix(10).joined(separator: "\n") ?? ""
+            let how = status & 0x7f == 0 ? "with status \((status >> 8) & 0xff)" : "on signal \(status & 0x7f)"
+            throw BenchError("the router exited \(how) before the run ended; the end of \(log):\n\(tail)")
+        }
+        return try result.get()
     }
 
     var residentBytes: Double? { BenchReport.residentBytes(pid: pid) }
@@ -56,6 +83,11 @@ struct BenchChild: Sendable {
         guard let value = ProcessInfo.processInfo.environment[parentVariable], let parent = pid_t(value) else { return }
         cbench_stop_with_parent(parent)
     }
+}
+
+/// A child's wait status, once a watcher saw it exit.
+private final class ExitStatus: Sendable {
+    let status = Mutex<Int32?>(nil)
 }
 
 struct BenchError: Error, CustomStringConvertible {
