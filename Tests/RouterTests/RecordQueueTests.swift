@@ -102,24 +102,32 @@ struct RecordQueueTests {
         #expect(await writes.next() == nil)
     }
 
-    /// A ledger whose first `failures` writes fail; reports each attempt and each write.
+    /// A ledger whose first `failures` writes fail; reports each attempt and each write, and
+    /// what `probe` said at each attempt.
     final class FlakyLedger: RoutingLedger {
         struct Refused: Error {}
         let attempts: AsyncStream<[String]>
         private let continuation: AsyncStream<[String]>.Continuation
         private let failures: Mutex<Int>
+        private let probe: @Sendable () -> Int
+        private let probes = Mutex<[Int]>([])
+        /// What `probe` returned at each attempt.
+        var probed: [Int] { probes.withLock { $0 } }
         private let log = Mutex<[[String]]>([])
         /// The writes that succeeded.
         var written: [[String]] { log.withLock { $0 } }
 
-        init(failures: Int) {
+        init(failures: Int, probe: @escaping @Sendable () -> Int = { 0 }) {
             self.failures = Mutex(failures)
+            self.probe = probe
             (attempts, continuation) = AsyncStream.makeStream()
         }
 
         func deliveredAlready(_ keys: [DedupeKey]) async throws -> Set<DedupeKey> { [] }
         func record(_ records: [RoutingRecord]) async throws {
             let ids = records.map(\.messageID)
+            let seen = probe()
+            probes.withLock { $0.append(seen) }
             continuation.yield(ids)
             let fails = failures.withLock { left in
                 defer { left = max(left - 1, 0) }
@@ -172,15 +180,24 @@ struct RecordQueueTests {
         #expect(ledger.written.isEmpty)
     }
 
-    @Test("at its capacity the queue holds commits back until the ledger task takes records")
+    @Test("at its capacity the queue holds commits back until the ledger has written records; a failed write makes no room")
     func commitsWaitForRoom() async {
         let queue = RecordQueue(capacity: 2)
+        let ledger = FlakyLedger(failures: 2, probe: { queue.waitingCommits })
         queue.append([record("a")])
         #expect(await queue.waitForRoom() == false, "below the capacity a commit goes on at once")
         queue.append([record("b")])
         guard let commit = await waitingCommit(queue) else { return }
-        #expect(await queue.next(limit: 1)?.map(\.messageID) == ["a"])
-        #expect(await commit.value == true)
+        var attempts = ledger.attempts.makeAsyncIterator()
+        let writer = Task { await queue.write(to: ledger, interval: .zero, retryDelay: { _ in .zero }, logger: Logger(label: "test")) }
+        for _ in 0..<3 { #expect(await attempts.next() == ["a", "b"]) }
+        #expect(await commit.value == true, "the third write, which succeeded, made room")
+        queue.finish()
+        #expect(await writer.value == 0)
+        ledger.close()
+        // Each write found the commit waiting: the records it took, and the failed writes
+        // that put them back, made no room.
+        #expect(ledger.probed == [1, 1, 1])
     }
 
     @Test("finishing, draining or cancelling ends a wait for room")

@@ -32,6 +32,10 @@ import Store
 final class RecordQueue: Sendable {
     private struct State {
         var records: [RoutingRecord] = []
+        /// Records the ledger task took and has not written yet: still part of the backlog,
+        /// so a write that fails makes no room (each failed retry would let the shards commit
+        /// another round, and the backlog would outgrow the dedupe that has to cover it).
+        var inFlight = 0
         var finished = false
         /// The router stops: commits no longer wait for room (see ``draining()``).
         var draining = false
@@ -41,7 +45,7 @@ final class RecordQueue: Sendable {
         var roomWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
         var nextTicket = 0
 
-        func isFull(_ capacity: Int) -> Bool { records.count >= capacity && !finished && !draining }
+        func isFull(_ capacity: Int) -> Bool { records.count + inFlight >= capacity && !finished && !draining }
 
         /// The waiters to resume, when there is room for them.
         mutating func releasedWaiters(_ capacity: Int) -> [CheckedContinuation<Void, Never>] {
@@ -70,8 +74,23 @@ final class RecordQueue: Sendable {
 
     /// Puts the records of a failed write back in front, to be written first.
     private func putBack(_ records: [RoutingRecord]) {
-        state.update { $0.records.insert(contentsOf: records, at: 0) }
+        state.update { state in
+            state.inFlight -= records.count
+            state.records.insert(contentsOf: records, at: 0)
+        }
     }
+
+    /// The ledger wrote what `next` handed out: that much room for the commits.
+    private func written(_ count: Int) {
+        let waiters = state.inspect { state in
+            state.inFlight -= count
+            return state.releasedWaiters(capacity)
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Commit tasks waiting for room now.
+    var waitingCommits: Int { state.inspect { $0.roomWaiters.count } }
 
     /// No more records: `next` hands out what is left, then nil. Commits no longer wait.
     func finish() {
@@ -95,8 +114,8 @@ final class RecordQueue: Sendable {
     }
 
     /// Returns once the backlog is below the capacity (or the queue finished or draining, or
-    /// the task is cancelled); `onWait` runs first when the caller has to wait. Returns
-    /// whether it waited.
+    /// the task is cancelled); `onWait` runs once the caller waits (it is counted in
+    /// ``waitingCommits`` by then). Returns whether it waited.
     @discardableResult
     func waitForRoom(onWait: () -> Void = {}) async -> Bool {
         let ticket: Int? = state.inspect { state in
@@ -105,20 +124,20 @@ final class RecordQueue: Sendable {
             return state.nextTicket
         }
         guard let ticket else { return false }
-        onWait()
+        var waited = false
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let waits = state.inspect { state in
+                waited = state.inspect { state in
                     guard state.isFull(capacity), !Task.isCancelled else { return false }
                     state.roomWaiters[ticket] = continuation
                     return true
                 }
-                if !waits { continuation.resume() }
+                if waited { onWait() } else { continuation.resume() }
             }
         } onCancel: {
             state.inspect { $0.roomWaiters.removeValue(forKey: ticket) }?.resume()
         }
-        return true
+        return waited
     }
 
     /// Sleeps until `due` unless the queue is finished, gets finished meanwhile, or the task
@@ -135,16 +154,16 @@ final class RecordQueue: Sendable {
 
     /// The oldest records, at most `limit` (one store transaction stays bounded, also after the
     /// store was unavailable for a while), once there are any; nil when finished and empty.
+    /// They count towards the backlog until written (see ``write(to:interval:retryDelay:metrics:logger:)``).
     func next(limit: Int = 1_000) async -> [RoutingRecord]? {
-        let (records, waiters) = await state.next { state -> ([RoutingRecord]?, [CheckedContinuation<Void, Never>])? in
+        await state.next { state -> [RoutingRecord]?? in
             if !state.records.isEmpty {
                 let taken = state.records.takeFirst(limit)
-                return (taken, state.releasedWaiters(capacity))
+                state.inFlight += taken.count
+                return taken
             }
-            return state.finished ? (nil, []) : nil
+            return state.finished ? .some(nil) : nil
         }
-        for waiter in waiters { waiter.resume() }
-        return records
     }
 
     /// Whether `finish` was called.
@@ -178,6 +197,7 @@ extension RecordQueue {
             lastWrite = .now
             do {
                 try await ledger.record(records)
+                written(records.count)
                 if failures > 0 {
                     logger.notice("the ledger records again", metadata: ["router.ledger.failures": "\(failures)"])
                 }
