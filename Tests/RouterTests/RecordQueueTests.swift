@@ -110,6 +110,7 @@ struct RecordQueueTests {
         private let continuation: AsyncStream<[String]>.Continuation
         private let failures: Mutex<Int>
         private let probe: @Sendable () -> Int
+        private let onAttempt: @Sendable (Int) -> Void
         private let probes = Mutex<[Int]>([])
         /// What `probe` returned at each attempt.
         var probed: [Int] { probes.withLock { $0 } }
@@ -117,9 +118,10 @@ struct RecordQueueTests {
         /// The writes that succeeded.
         var written: [[String]] { log.withLock { $0 } }
 
-        init(failures: Int, probe: @escaping @Sendable () -> Int = { 0 }) {
+        init(failures: Int, probe: @escaping @Sendable () -> Int = { 0 }, onAttempt: @escaping @Sendable (Int) -> Void = { _ in }) {
             self.failures = Mutex(failures)
             self.probe = probe
+            self.onAttempt = onAttempt
             (attempts, continuation) = AsyncStream.makeStream()
         }
 
@@ -127,7 +129,11 @@ struct RecordQueueTests {
         func record(_ records: [RoutingRecord]) async throws {
             let ids = records.map(\.messageID)
             let seen = probe()
-            probes.withLock { $0.append(seen) }
+            let attempt = probes.withLock { probes in
+                probes.append(seen)
+                return probes.count
+            }
+            onAttempt(attempt)
             continuation.yield(ids)
             let fails = failures.withLock { left in
                 defer { left = max(left - 1, 0) }
@@ -178,6 +184,17 @@ struct RecordQueueTests {
         for _ in 0..<RecordQueue.finalAttempts { #expect(await attempts.next() == ["a", "b"]) }
         #expect(await attempts.next() == nil, "no attempt after the last")
         #expect(ledger.written.isEmpty)
+    }
+
+    @Test("failures before the stop do not use up the attempts after it")
+    func attemptsAfterTheStop() async {
+        let queue = RecordQueue(capacity: 1_000)
+        // The fourth attempt stops the router while it writes: it and two more come after the stop.
+        let ledger = FlakyLedger(failures: .max, onAttempt: { if $0 == 4 { queue.finish() } })
+        queue.append([record("a")])
+        let lost = await queue.write(to: ledger, interval: .zero, retryDelay: { _ in .zero }, logger: Logger(label: "test"))
+        #expect(lost == 1)
+        #expect(ledger.probed.count == 3 + RecordQueue.finalAttempts, "three before the stop, then the final ones")
     }
 
     @Test("at its capacity the queue holds commits back until the ledger has written records; a failed write makes no room")

@@ -55,7 +55,7 @@ final class RecordQueue: Sendable {
         }
     }
 
-    /// Attempts a finished queue makes to write a failing batch before it gives up on it.
+    /// Failed attempts after `finish` before the ledger task gives up on what is left.
     static let finalAttempts = 3
 
     private let state = Handoff(State())
@@ -180,19 +180,24 @@ final class RecordQueue: Sendable {
 extension RecordQueue {
     /// The ledger task: writes what comes, at most once per `interval`, until the queue is
     /// finished and empty. Finishing ends a pause at once, so a graceful stop does not wait out
-    /// the interval. A failed write is tried again after `retryDelay`, its records first; once
-    /// finished, a batch that fails ``finalAttempts`` times is given up with everything still
-    /// queued. Returns how many records were given up (0 unless the store failed at the end).
+    /// the interval. A failed write is tried again after `retryDelay`, its records first (after
+    /// `finish` too: a store that is back within the pauses loses nothing); once finished and
+    /// failed ``finalAttempts`` more times, it gives up with everything still queued. Returns
+    /// how many records were given up (0 unless the store failed at the end).
     @discardableResult
     func write(
         to ledger: any RoutingLedger, interval: Duration, retryDelay: (Int) -> Duration = RecordQueue.retryDelay(afterFailures:),
         metrics: RouterMetrics? = nil, logger: Logger
     ) async -> Int {
         var lastWrite: ContinuousClock.Instant?
-        var failures = 0
+        var failures = 0, failuresSinceFinish = 0
         while true {
-            let wait = failures > 0 ? retryDelay(failures) : interval
-            if let due = lastWrite?.advanced(by: wait), due > .now { await pause(until: due) }
+            if failuresSinceFinish > 0 {
+                // `finish` cut pauses short; a retry after it still waits its delay.
+                try? await Task.sleep(for: retryDelay(failures))
+            } else if let due = lastWrite?.advanced(by: failures > 0 ? retryDelay(failures) : interval), due > .now {
+                await pause(until: due)
+            }
             guard let records = await next() else { return 0 }
             lastWrite = .now
             do {
@@ -204,8 +209,9 @@ extension RecordQueue {
                 failures = 0
             } catch {
                 failures += 1
+                if isFinished { failuresSinceFinish += 1 }
                 metrics?.ledgerWriteFailed()
-                if isFinished && failures >= Self.finalAttempts {
+                if failuresSinceFinish >= Self.finalAttempts {
                     var lost = records
                     while let rest = await next() { lost += rest }
                     metrics?.recordsLost(lost.count)
