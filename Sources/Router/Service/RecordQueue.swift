@@ -82,11 +82,17 @@ final class RecordQueue: Sendable {
 
     /// The ledger wrote what `next` handed out: that much room for the commits.
     private func written(_ count: Int) {
-        let waiters = state.inspect { state in
-            state.inFlight -= count
-            return state.releasedWaiters(capacity)
-        }
+        makingRoom { $0.inFlight -= count }
+    }
+
+    /// Changes the state, then resumes the commits waiting for room if it made room for them.
+    /// `wakingLedger` when the ledger task may wait for the change.
+    @discardableResult
+    private func makingRoom<T>(wakingLedger: Bool = false, _ change: (inout State) -> T) -> T {
+        let body = { [capacity] (state: inout State) in (change(&state), state.releasedWaiters(capacity)) }
+        let (result, waiters) = wakingLedger ? state.update(body) : state.inspect(body)
         for waiter in waiters { waiter.resume() }
+        return result
     }
 
     /// Commit tasks waiting for room now.
@@ -94,23 +100,18 @@ final class RecordQueue: Sendable {
 
     /// No more records: `next` hands out what is left, then nil. Commits no longer wait.
     func finish() {
-        let (pause, waiters) = state.update { state in
+        let pause = makingRoom(wakingLedger: true) { state in
             state.finished = true
-            return (state.pause, state.releasedWaiters(capacity))
+            return state.pause
         }
         pause?.cancel()
-        for waiter in waiters { waiter.resume() }
     }
 
     /// The router stops and commits what it decided: commits no longer wait for room, so a
     /// ledger that cannot write does not hold up the stop. (What they add beyond the capacity
     /// is at most the shards' prefetch.)
     func draining() {
-        let waiters = state.inspect { state in
-            state.draining = true
-            return state.releasedWaiters(capacity)
-        }
-        for waiter in waiters { waiter.resume() }
+        makingRoom { $0.draining = true }
     }
 
     /// Returns once the backlog is below the capacity (or the queue finished or draining, or
