@@ -160,9 +160,8 @@ struct BenchRouter: AsyncParsableCommand {
         let cpuBeforePaced = router.cpuSeconds ?? .nan
         brokerBefore = brokerCPU()
         let metricsBeforePaced = try await Self.metrics(port: metricsPort)
-        let routerLatency = try await router.whileRunning { [router] in
-            _ = router
-            return try await pacedLatency(rate: rate, total: paced, input: "bench.router.shards", output: "bench.router.out", workload: workload, connection: amqp)
+        let routerLatency = try await router.whileRunning {
+            try await pacedLatency(rate: rate, total: paced, input: "bench.router.shards", output: "bench.router.out", workload: workload, connection: amqp)
         }
         let routerPacedCPUPerMessage = ((router.cpuSeconds ?? .nan) - cpuBeforePaced) / Double(max(paced, 1)) * 1e6
         let routerPacedBrokerCPU = brokerPerMessage(paced)
