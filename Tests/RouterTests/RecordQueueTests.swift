@@ -9,15 +9,49 @@ import Testing
 /// interval, everything committed meanwhile in the next write, nothing left behind on a stop.
 @Suite("Record queue (pure)")
 struct RecordQueueTests {
-    /// A ledger that reports each write.
-    final class WriteLog: RoutingLedger {
-        let writes: AsyncStream<[String]>
+    /// A ledger whose first `failures` writes fail (none by default); reports each attempt
+    /// (a write, when it does not fail), the writes that succeeded, and what `probe` said at
+    /// each attempt.
+    final class TestLedger: RoutingLedger {
+        struct Refused: Error {}
+        let attempts: AsyncStream<[String]>
         private let continuation: AsyncStream<[String]>.Continuation
+        private let failures: Mutex<Int>
+        private let probe: @Sendable () -> Int
+        private let onAttempt: @Sendable (Int) -> Void
+        private let probes = Mutex<[Int]>([])
+        /// What `probe` returned at each attempt.
+        var probed: [Int] { probes.withLock { $0 } }
+        private let log = Mutex<[[String]]>([])
+        /// The writes that succeeded.
+        var written: [[String]] { log.withLock { $0 } }
 
-        init() { (writes, continuation) = AsyncStream.makeStream() }
+        init(failures: Int = 0, probe: @escaping @Sendable () -> Int = { 0 }, onAttempt: @escaping @Sendable (Int) -> Void = { _ in }) {
+            self.failures = Mutex(failures)
+            self.probe = probe
+            self.onAttempt = onAttempt
+            (attempts, continuation) = AsyncStream.makeStream()
+        }
 
         func deliveredAlready(_ keys: [DedupeKey]) async throws -> Set<DedupeKey> { [] }
-        func record(_ records: [RoutingRecord]) async throws { continuation.yield(records.map(\.messageID)) }
+        func record(_ records: [RoutingRecord]) async throws {
+            let ids = records.map(\.messageID)
+            let seen = probe()
+            let attempt = probes.withLock { probes in
+                probes.append(seen)
+                return probes.count
+            }
+            onAttempt(attempt)
+            continuation.yield(ids)
+            let fails = failures.withLock { left in
+                defer { left = max(left - 1, 0) }
+                return left > 0
+            }
+            if fails { throw Refused() }
+            log.withLock { $0.append(ids) }
+        }
+
+        /// No more attempts: `attempts` ends.
         func close() { continuation.finish() }
     }
 
@@ -68,10 +102,10 @@ struct RecordQueueTests {
     /// at once, with the ledger's writes still to come.
     func writerPastItsFirstWrite(
         interval: Duration
-    ) async -> (RecordQueue, WriteLog, Task<Void, Never>, AsyncStream<[String]>.Iterator) {
-        let queue = RecordQueue(capacity: 1_000), ledger = WriteLog()
+    ) async -> (RecordQueue, TestLedger, Task<Void, Never>, AsyncStream<[String]>.Iterator) {
+        let queue = RecordQueue(capacity: 1_000), ledger = TestLedger()
         let writer = Task { _ = await queue.write(to: ledger, interval: interval, logger: Logger(label: "test")) }
-        var writes = ledger.writes.makeAsyncIterator()
+        var writes = ledger.attempts.makeAsyncIterator()
         queue.append([record("a")])
         #expect(await writes.next() == ["a"])
         return (queue, ledger, writer, writes)
@@ -92,64 +126,19 @@ struct RecordQueueTests {
 
     @Test("without an interval each write takes what is there")
     func noInterval() async throws {
-        let queue = RecordQueue(capacity: 1_000), ledger = WriteLog()
+        let queue = RecordQueue(capacity: 1_000), ledger = TestLedger()
         queue.append([record("a"), record("b")])
         queue.finish()
         await queue.write(to: ledger, interval: .zero, logger: Logger(label: "test"))
         ledger.close()
-        var writes = ledger.writes.makeAsyncIterator()
+        var writes = ledger.attempts.makeAsyncIterator()
         #expect(await writes.next() == ["a", "b"])
         #expect(await writes.next() == nil)
     }
 
-    /// A ledger whose first `failures` writes fail; reports each attempt and each write, and
-    /// what `probe` said at each attempt.
-    final class FlakyLedger: RoutingLedger {
-        struct Refused: Error {}
-        let attempts: AsyncStream<[String]>
-        private let continuation: AsyncStream<[String]>.Continuation
-        private let failures: Mutex<Int>
-        private let probe: @Sendable () -> Int
-        private let onAttempt: @Sendable (Int) -> Void
-        private let probes = Mutex<[Int]>([])
-        /// What `probe` returned at each attempt.
-        var probed: [Int] { probes.withLock { $0 } }
-        private let log = Mutex<[[String]]>([])
-        /// The writes that succeeded.
-        var written: [[String]] { log.withLock { $0 } }
-
-        init(failures: Int, probe: @escaping @Sendable () -> Int = { 0 }, onAttempt: @escaping @Sendable (Int) -> Void = { _ in }) {
-            self.failures = Mutex(failures)
-            self.probe = probe
-            self.onAttempt = onAttempt
-            (attempts, continuation) = AsyncStream.makeStream()
-        }
-
-        func deliveredAlready(_ keys: [DedupeKey]) async throws -> Set<DedupeKey> { [] }
-        func record(_ records: [RoutingRecord]) async throws {
-            let ids = records.map(\.messageID)
-            let seen = probe()
-            let attempt = probes.withLock { probes in
-                probes.append(seen)
-                return probes.count
-            }
-            onAttempt(attempt)
-            continuation.yield(ids)
-            let fails = failures.withLock { left in
-                defer { left = max(left - 1, 0) }
-                return left > 0
-            }
-            if fails { throw Refused() }
-            log.withLock { $0.append(ids) }
-        }
-
-        /// No more attempts: `attempts` ends.
-        func close() { continuation.finish() }
-    }
-
     @Test("a failed write keeps its records: they are written again, first, once the ledger takes them; none lost, none twice")
     func failedWriteIsRetried() async {
-        let queue = RecordQueue(capacity: 1_000), ledger = FlakyLedger(failures: 2)
+        let queue = RecordQueue(capacity: 1_000), ledger = TestLedger(failures: 2)
         var attempts = ledger.attempts.makeAsyncIterator()
         queue.append([record("a"), record("b")])
         let writer = Task { await queue.write(to: ledger, interval: .zero, retryDelay: { _ in .zero }, logger: Logger(label: "test")) }
@@ -174,7 +163,7 @@ struct RecordQueueTests {
 
     @Test("stopping with a ledger that keeps failing: three more attempts, then what is left is given up and counted")
     func givesUpWhenStopping() async {
-        let queue = RecordQueue(capacity: 1_000), ledger = FlakyLedger(failures: .max)
+        let queue = RecordQueue(capacity: 1_000), ledger = TestLedger(failures: .max)
         queue.append([record("a"), record("b")])
         queue.finish()
         let lost = await queue.write(to: ledger, interval: .zero, retryDelay: { _ in .zero }, logger: Logger(label: "test"))
@@ -190,7 +179,7 @@ struct RecordQueueTests {
     func attemptsAfterTheStop() async {
         let queue = RecordQueue(capacity: 1_000)
         // The fourth attempt stops the router while it writes: it and two more come after the stop.
-        let ledger = FlakyLedger(failures: .max, onAttempt: { if $0 == 4 { queue.finish() } })
+        let ledger = TestLedger(failures: .max, onAttempt: { if $0 == 4 { queue.finish() } })
         queue.append([record("a")])
         let lost = await queue.write(to: ledger, interval: .zero, retryDelay: { _ in .zero }, logger: Logger(label: "test"))
         #expect(lost == 1)
@@ -200,7 +189,7 @@ struct RecordQueueTests {
     @Test("at its capacity the queue holds commits back until the ledger has written records; a failed write makes no room")
     func commitsWaitForRoom() async {
         let queue = RecordQueue(capacity: 2)
-        let ledger = FlakyLedger(failures: 2, probe: { queue.waitingCommits })
+        let ledger = TestLedger(failures: 2, probe: { queue.waitingCommits })
         queue.append([record("a")])
         #expect(await queue.waitForRoom() == false, "below the capacity a commit goes on at once")
         queue.append([record("b")])
