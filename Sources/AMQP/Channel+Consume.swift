@@ -86,8 +86,8 @@ extension Channel {
             let epoch = loop.shared.withLock { $0.epochs[number] } ?? 0
             let delivery = Delivery(
                 message: completed.message, deliveryTag: tag, redelivered: redelivered, exchange: exchange,
-                routingKey: routingKey, consumerTag: "",
-                acknowledger: Acknowledger(loop: loop, channel: number, epoch: epoch))
+                routingKey: routingKey, consumerTag: "", omittedBodyBytes: completed.omittedBodyBytes,
+                headersTruncated: completed.headersTruncated, acknowledger: Acknowledger(loop: loop, channel: number, epoch: epoch))
             return GetResult(delivery: delivery, messageCount: count)
         }
     }

@@ -22,6 +22,13 @@ public struct Channel: Sendable {
         try await loop.setPrefetch(count, global: global, on: number)
     }
 
+    /// Bodies larger than `bytes` are not held: their frames are dropped as they arrive and the
+    /// delivery has an empty body with ``Delivery/omittedBodyBytes`` set. For a consumer that
+    /// refuses such messages anyway, so that a sender cannot make it hold one whole.
+    public func setMaximumBodyBytes(_ bytes: UInt64) async throws {
+        try await loop.setMaximumBodyBytes(bytes, on: number)
+    }
+
     @discardableResult
     func call(_ method: ClientMethod) async throws -> ServerMethod {
         switch try await loop.call(method, on: number) {

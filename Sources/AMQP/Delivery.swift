@@ -11,6 +11,12 @@ public struct Delivery: Sendable {
     public var routingKey: String
     /// Empty for basic.get results.
     public var consumerTag: String
+    /// The size of a body the client did not keep because it exceeded the channel's
+    /// ``Channel/setMaximumBodyBytes(_:)``: the message's body is then empty. Nil normally.
+    public var omittedBodyBytes: UInt64? = nil
+    /// True when header values nested deeper than ``FieldTable/maximumNesting`` were left out
+    /// (they read as `.void`): the headers are not what the publisher sent.
+    public var headersTruncated = false
     let acknowledger: Acknowledger
 
     public var body: [UInt8] { message.body }

@@ -14,8 +14,8 @@ extension HubStore {
                 INSERT INTO dead_letters (fingerprint, message_id, event_type, source_agency, case_id, error_code, error_detail,
                     stage, pointer, reason, attempts, first_failure, last_failure, original_exchange, original_routing_key,
                     router_version, broker_dead_lettered, exchange, routing_key, received_at, body, properties, state,
-                    revision, replay_count, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?)
+                    revision, replay_count, updated_at, origin, sender)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?)
                 ON CONFLICT (fingerprint) DO NOTHING
                 RETURNING id
                 """,
@@ -26,7 +26,7 @@ extension HubStore {
                     .init(failure.lastFailure), .init(failure.originalExchange), .init(failure.originalRoutingKey),
                     .init(failure.routerVersion), .init(failure.deadLetteredByBroker), .text(letter.exchange), .text(letter.routingKey),
                     .init(letter.receivedAt), .blob(letter.body), .text(properties), .text(DeadLetterState.new.rawValue),
-                    .init(letter.receivedAt),
+                    .init(letter.receivedAt), .text(letter.origin.rawValue), .init(letter.sender),
                 ])
             if let row = inserted.first { return (DeadLetterID(try row.int("id")), true) }
             guard let existing = try await session.query("SELECT id FROM dead_letters WHERE fingerprint = ?", [.text(letter.fingerprint)]).first else {
@@ -187,6 +187,7 @@ enum DeadLetterColumns {
         return DeadLetter(
             id: id, messageID: row.optionalString("message_id"), eventType: row.optionalString("event_type"),
             sourceAgency: row.optionalString("source_agency"), caseID: row.optionalString("case_id"), failure: failure,
+            origin: DeadLetterOrigin(rawValue: try row.string("origin")) ?? .unknown, sender: row.optionalString("sender"),
             exchange: try row.string("exchange"), routingKey: try row.string("routing_key"), receivedAt: try row.date("received_at"),
             body: try row.bytes("body"), properties: try MessageProperties.fromStoredJSON(try row.string("properties")),
             editedBody: row.optionalBytes("edited_body"), state: try state(row), revalidation: try revalidation(row.optionalString("revalidation")),

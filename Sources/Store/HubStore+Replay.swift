@@ -36,12 +36,12 @@ extension HubStore {
             for (position, entry) in plan.entries.enumerated() {
                 try await session.execute(
                     """
-                    INSERT INTO replay_items (job_id, dead_letter_id, position, exchange, routing_key, state, attempts, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, 0, ?)
+                    INSERT INTO replay_items (job_id, dead_letter_id, position, exchange, routing_key, state, attempts, updated_at, recipient)
+                    VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)
                     """,
                     [
                         .text(id), .integer(entry.letter.id.rawValue), .init(position), .text(entry.route.exchange),
-                        .text(entry.route.routingKey), .text(ReplayItemState.pending.rawValue), .init(now),
+                        .text(entry.route.routingKey), .text(ReplayItemState.pending.rawValue), .init(now), .init(entry.route.recipient),
                     ])
                 let reserved = try await session.query(
                     """
@@ -123,7 +123,7 @@ extension HubStore {
             guard let letter = try await DeadLetterColumns.load(id, in: session) else { throw StoreError.notFound("dead letter \(id) does not exist") }
             return ReplayPayload(
                 jobID: jobID, deadLetterID: id, messageID: letter.messageID, body: letter.effectiveBody, properties: letter.properties,
-                route: item.route, attempt: item.attempts + 1)
+                route: item.route, attempt: item.attempts + 1, sender: letter.sender)
         }
     }
 
@@ -258,7 +258,7 @@ extension HubStore {
 
 enum ReplayColumns {
     static func plan(_ request: ReplayRequest, in session: any SQLSession) async throws -> ReplayPlan {
-        let columns = "\(DeadLetterColumns.summary), original_exchange, original_routing_key, revalidation"
+        let columns = "\(DeadLetterColumns.summary), original_exchange, original_routing_key, revalidation, origin, sender"
         var rows: [SQLRow]
         switch request.selection {
         case .ids(let ids):
@@ -281,6 +281,12 @@ enum ReplayColumns {
         var skipped: [ReplaySkip] = []
         for row in rows {
             let letter = try DeadLetterColumns.summary(row)
+            guard row.optionalString("origin") != DeadLetterOrigin.unknown.rawValue, row.optionalString("sender") != nil else {
+                skipped.append(ReplaySkip(
+                    id: letter.id,
+                    reason: "the hub did not write it, or cannot tell who sent it: it cannot be replayed as anybody (origin \(row.optionalString("origin") ?? "unknown"))"))
+                continue
+            }
             switch letter.state {
             case .new: break
             case .edited:
@@ -356,7 +362,8 @@ enum ReplayColumns {
         guard let state = ReplayItemState(rawValue: try row.string("state")) else { throw StoreError.corrupted("unknown replay item state") }
         return ReplayItem(
             jobID: try row.string("job_id"), deadLetterID: DeadLetterID(try row.int("dead_letter_id")), position: Int(try row.int("position")),
-            route: ReplayRoute(exchange: try row.string("exchange"), routingKey: try row.string("routing_key")), state: state,
+            route: ReplayRoute(exchange: try row.string("exchange"), routingKey: try row.string("routing_key"), recipient: row.optionalString("recipient")),
+            state: state,
             attempts: Int(try row.int("attempts")), updatedAt: try row.date("updated_at"), outcome: row.optionalString("outcome"))
     }
 

@@ -15,14 +15,17 @@ struct BrowserTests {
             // The router dead-lettered a copy for `agency` whose inbox refused it; the test's own
             // queues stand in for dead.letters and for that inbox.
             let deadLetters = try await TestQueue.bound(to: "case.dead", routingKey: agency, on: admin)
-            let inbox = try await TestQueue.bound(to: "case.deliver", routingKey: agency, on: admin)
-            defer { Task { await deadLetters.cleanUp(); await inbox.cleanUp(); await admin.close() } }
+            let inbox = try await TestQueue.replayIntake(on: admin)
+            // The router's own broker user publishes dead letters (its user_id is what the store believes).
+            let router = try await connect(as: "drehscheibe-router")
+            let publishing = try await router.openChannel()
+            defer { Task { await deadLetters.cleanUp(); await inbox.cleanUp(); await admin.close(); await router.close() } }
             let message = routerDeadLetter(caseID: caseID, originalRoutingKey: agency)
             let messageID = try #require(message.properties.messageID)
 
             let events = StoredEvents()
             try await OpsServerHarness.run(store: store, deadLetterQueue: deadLetters.name, observe: events.record) { server in
-                try await deadLetters.channel.publish(message, exchange: "case.dead", routingKey: agency)
+                try await publishing.publish(message, exchange: "case.dead", routingKey: agency)
                 // The consumer reports each dead letter once it is committed and acknowledged.
                 let stored = try await events.next()
                 #expect(stored.messageID == messageID)
@@ -56,7 +59,7 @@ struct BrowserTests {
                 }
                 await browser.quit()
 
-                let delivered = try #require(try await inbox.channel.consume(queue: inbox.name).take(1).first)
+                let delivered = try #require(try await inbox.channel.consume(queue: inbox.name).take(1, owedTo: agency).first)
                 #expect(delivered.properties.messageID == messageID)
                 #expect(delivered.body == message.body)
                 #expect(delivered.properties.headers?["x-drehscheibe-replayed"] == .string("true"))

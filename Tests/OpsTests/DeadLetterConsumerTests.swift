@@ -37,10 +37,13 @@ struct DeadLetterConsumerTests {
             // A private queue bound to case.dead for this test's routing key only: the test
             // does not take dead letters other tests (or a running hub) are waiting for.
             let queue = try await TestQueue.bound(to: "case.dead", routingKey: key, on: admin)
-            defer { Task { await queue.cleanUp(); await admin.close() } }
+            // The router's own broker user publishes dead letters (its user_id is what the store believes).
+            let router = try await connect(as: "drehscheibe-router")
+            let publishing = try await router.openChannel()
+            defer { Task { await queue.cleanUp(); await admin.close(); await router.close() } }
 
             let message = routerDeadLetter(originalRoutingKey: key)
-            try await queue.channel.publish(message, exchange: "case.dead", routingKey: key)
+            try await publishing.publish(message, exchange: "case.dead", routingKey: key)
 
             // A consumer that committed the dead letter and died before its ack: take it
             // without acking, store it, close the channel; the broker redelivers it.
@@ -67,7 +70,7 @@ struct DeadLetterConsumerTests {
 
             // A second, distinct dead letter is stored as new, byte for byte, with its context.
             let second = routerDeadLetter(originalRoutingKey: key, code: "expired")
-            try await queue.channel.publish(second, exchange: "case.dead", routingKey: key)
+            try await publishing.publish(second, exchange: "case.dead", routingKey: key)
             let stored = try await events.next()
             #expect(stored.isNew)
             let letter = try #require(try await store.deadLetter(stored.id))

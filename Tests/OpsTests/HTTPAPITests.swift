@@ -86,7 +86,7 @@ struct HTTPAPITests {
         try await withSQLiteStore { store in
             let agency = uniqueName("agency")
             let admin = try await connect()
-            let inbox = try await TestQueue.bound(to: "case.deliver", routingKey: agency, on: admin)
+            let inbox = try await TestQueue.replayIntake(on: admin)
             defer { Task { await inbox.cleanUp(); await admin.close() } }
             let message = routerDeadLetter(originalRoutingKey: agency)
             let id = try await storeDeadLetter(store, message, routingKey: agency)
@@ -116,8 +116,9 @@ struct HTTPAPITests {
                 let started = try await operatorRey.post("/api/replays", ["ids": [id.rawValue], "target": "original", "reason": "inbox repaired"])
                 #expect(started.status == 202, "\(started.text)")
 
-                // The replay runs in the background; it is done when the message is in the inbox.
-                let delivery = try #require(try await inbox.channel.consume(queue: inbox.name).take(1).first)
+                // The replay runs in the background; it is done when the message is on its way to
+                // the router, owed to the agency whose inbox refused it.
+                let delivery = try #require(try await inbox.channel.consume(queue: inbox.name).take(1, owedTo: agency).first)
                 #expect(delivery.properties.messageID == message.properties.messageID)
                 #expect(delivery.properties.headers?["x-drehscheibe-replayed"] == .string("true"))
 

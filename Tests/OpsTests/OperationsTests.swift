@@ -98,7 +98,9 @@ struct OperationsTests {
             var broken = example
             broken["id"] = "not-a-uuid"
             let body = JSONValue.object(broken).serialized()
-            let id = try await storeDeadLetter(store, .init(body: body, properties: .init(messageID: "not-a-uuid")), routingKey: "x")
+            let id = try await storeDeadLetter(
+                store, .init(body: body, properties: .init(headers: ["x-drehscheibe-sender": "av.neu-delhi"], messageID: "not-a-uuid", userID: "drehscheibe-router")),
+                routingKey: "x")
             let fix = try JSONPatch(parsing: Array(#"[{"op":"replace","path":"/id","value":"\#(example["id"]!.stringValue!)"}]"#.utf8))
             let edited = try await ops.edit(id, patch: fix, reason: "id mangled by the adapter", by: replayer)
             #expect(edited.revalidation?.status == .valid, "\(edited.revalidation?.problems ?? [])")

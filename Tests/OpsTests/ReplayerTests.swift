@@ -8,8 +8,8 @@ import Testing
 
 @Suite("Replays through the real broker", .serialized)
 struct ReplayerTests {
-    /// Dead letters of copies that failed delivery to the test's own agency, so a replay to
-    /// where they failed lands in the test's private inbox.
+    /// Dead letters of copies that failed delivery to the test's own agency: a replay to where
+    /// they failed goes to `case.ingress`, owed to that agency alone.
     func deadLetters(_ count: Int, agency: String, in store: HubStore) async throws -> [(DeadLetterID, String)] {
         var letters: [(DeadLetterID, String)] = []
         for index in 0..<count {
@@ -26,7 +26,7 @@ struct ReplayerTests {
         try await withSQLiteStore { store in
             let agency = uniqueName("agency")
             let admin = try await connect()
-            let inbox = try await TestQueue.bound(to: "case.deliver", routingKey: agency, on: admin)
+            let inbox = try await TestQueue.replayIntake(on: admin)
             let ops = try await connect(as: "drehscheibe-ops")
             defer { Task { await inbox.cleanUp(); await admin.close(); await ops.close() } }
             let letters = try await deadLetters(3, agency: agency, in: store)
@@ -42,7 +42,7 @@ struct ReplayerTests {
             #expect(done.counts[.published] == 3)
 
             let consumer = try await inbox.channel.consume(queue: inbox.name)
-            let deliveries = try await consumer.take(3)
+            let deliveries = try await consumer.take(3, owedTo: agency)
             #expect(deliveries.map(\.properties.messageID) == letters.map(\.1))
             let first = deliveries[0]
             #expect(first.properties.userID == "drehscheibe-ops")
@@ -50,6 +50,8 @@ struct ReplayerTests {
             #expect(first.properties.headers?["x-drehscheibe-replay-id"] == .string(job.id))
             #expect(first.properties.headers?["x-drehscheibe-sender"] == .string("abh.berlin"))
             #expect(first.properties.headers?["x-drehscheibe-error-code"] == nil)
+            #expect(first.exchange == "case.ingress")
+            #expect(first.routingKey == consentType)
             #expect(first.body == routerDeadLetter(messageID: letters[0].1, originalRoutingKey: agency).body)
             for (id, _) in letters { #expect(try await store.deadLetter(id)?.state == .replayed) }
         }
@@ -59,7 +61,7 @@ struct ReplayerTests {
         try await withSQLiteStore { store in
             let agency = uniqueName("agency")
             let admin = try await connect()
-            let inbox = try await TestQueue.bound(to: "case.deliver", routingKey: agency, on: admin)
+            let inbox = try await TestQueue.replayIntake(on: admin)
             let ops = try await connect(as: "drehscheibe-ops")
             defer { Task { await inbox.cleanUp(); await admin.close(); await ops.close() } }
             let letters = try await deadLetters(10, agency: agency, in: store)
@@ -88,22 +90,26 @@ struct ReplayerTests {
             #expect(done.counts[.published] == 10)
 
             let consumer = try await inbox.channel.consume(queue: inbox.name)
-            let deliveries = try await consumer.take(10)
+            let deliveries = try await consumer.take(10, owedTo: agency)
             // Each message exactly once, in the order they failed.
             #expect(deliveries.map(\.properties.messageID) == letters.map(\.1))
             try await consumer.cancel()
-            #expect(try await inbox.channel.inspectQueue(inbox.name).messageCount == 0)
         }
     }
 
     @Test func aMessageNoQueueTakesFailsAndGoesBack() async throws {
         try await withSQLiteStore { store in
-            let ops = try await connect(as: "drehscheibe-ops")
-            defer { Task { await ops.close() } }
-            // No queue is bound to this agency's routing key.
+            // A private stand-in for case.ingress to which no queue is bound.
+            let admin = try await connect()
+            let ingress = uniqueName("ingress")
+            let channel = try await admin.openChannel()
+            try await channel.declareExchange(ingress, type: .topic, durable: false, autoDelete: false)
+            defer { Task { try? await channel.deleteExchange(ingress); await admin.close() } }
             let letters = try await deadLetters(1, agency: uniqueName("nobody"), in: store)
-            let replayer = Replayer(store: store, publisher: try await AMQPReplayPublisher(connection: ops), logger: quietLogger("test.replayer"))
-            let job = try await store.startReplay(ReplayRequest(selection: .ids([letters[0].0]), actor: replayerActor), runner: replayer.runner)
+            let replayer = Replayer(store: store, publisher: try await AMQPReplayPublisher(connection: admin), logger: quietLogger("test.replayer"))
+            let job = try await store.startReplay(
+                ReplayRequest(selection: .ids([letters[0].0]), topology: ReplayTopology(ingressExchange: ingress), actor: replayerActor),
+                runner: replayer.runner)
             let done = try await replayer.run(job)
             #expect(done.state == .completed)
             #expect(done.counts[.failed] == 1)

@@ -51,6 +51,27 @@ extension Consumer {
     }
 }
 
+extension Consumer {
+    /// The next `count` deliveries a replay owes to `recipient` alone
+    /// (`x-drehscheibe-pending-recipients`); other tests' replays on the same exchange are
+    /// acknowledged and skipped.
+    func take(_ count: Int, owedTo recipient: String, timeout: Duration = .seconds(30)) async throws -> [Delivery] {
+        try await withDeadline(timeout, "waiting for \(count) replays owed to \(recipient) on \(queue)") {
+            var collected: [Delivery] = []
+            for try await delivery in self {
+                try delivery.ack()
+                guard delivery.properties.headers?["x-drehscheibe-pending-recipients"]?.stringValue == recipient else { continue }
+                collected.append(delivery)
+                if collected.count == count { break }
+            }
+            return collected
+        }
+    }
+}
+
+/// The event type of the test dead letters: their replays' routing key on `case.ingress`.
+let consentType = "de.migration.employment.consent-requested.v1"
+
 /// A private quorum queue bound to `exchange` with `routingKey`, deleted by `cleanUp`.
 struct TestQueue {
     let name: String
@@ -62,6 +83,12 @@ struct TestQueue {
         try await channel.declareQueue(name, durable: true, arguments: ["x-queue-type": "quorum"])
         try await channel.bindQueue(name, to: exchange, routingKey: routingKey)
         return TestQueue(name: name, channel: channel)
+    }
+
+    /// What replays publish to `case.ingress` for the router (every replay goes there), seen
+    /// through a private queue; no router runs in these tests.
+    static func replayIntake(on connection: Connection) async throws -> TestQueue {
+        try await bound(to: "case.ingress", routingKey: consentType, on: connection)
     }
 
     func cleanUp() async { _ = try? await channel.deleteQueue(name) }
@@ -94,7 +121,8 @@ func routerDeadLetter(
     ]
     return Message(body: Array(body.utf8), properties: BasicProperties(
         contentType: "application/cloudevents+json", contentEncoding: "utf-8", headers: headers, messageID: messageID,
-        timestamp: Date(timeIntervalSince1970: 1_772_355_600), type: "de.migration.employment.consent-requested.v1"))
+        timestamp: Date(timeIntervalSince1970: 1_772_355_600), type: "de.migration.employment.consent-requested.v1",
+        userID: "drehscheibe-router"))
 }
 
 /// Stores a dead letter straight into the store (for tests that are not about the consumer).

@@ -75,23 +75,29 @@ struct DeadLetterStoreTests {
     }
 
     @Test(arguments: Backend.allCases)
-    func recordsBrokerDeadLettersAsInternal(_ backend: Backend) async throws {
+    func recordsWhatTheBrokerDeadLetteredByItsXDeath(_ backend: Backend) async throws {
         try await withStore(backend) { store, _ in
             let death: HeaderValue = .array([.table([
                 Header("count", .int64(10)), Header("reason", .string("delivery_limit")), Header("queue", .string("inbox.bka")),
                 Header("time", .timestamp(1_772_355_600)), Header("exchange", .string("case.deliver")),
                 Header("routing-keys", .array([.string("bka")])),
             ])])
-            let properties = MessageProperties(headers: [Header("x-death", death)], deliveryMode: 2, messageID: "m-1")
+            // A copy the router delivered to bka, which bka's adapter never settled.
+            let properties = MessageProperties(
+                headers: [Header("x-drehscheibe-sender", .string("abh.berlin")), Header("x-death", death)], deliveryMode: 2, messageID: "m-1",
+                userID: "drehscheibe-router")
             let (id, _) = try await store.storeDeadLetter(
                 try NewDeadLetter(body: Array("{}".utf8), properties: properties, exchange: "case.dead", routingKey: "bka"))
             let stored = try #require(try await store.deadLetter(id))
-            #expect(stored.failure.errorCode == "internal")
+            #expect(stored.failure.errorCode == "delivery-limit")
+            #expect(stored.failure.errorDetail == "broker.delivery_limit")
             #expect(stored.failure.deadLetteredByBroker)
             #expect(stored.failure.attempts == 10)
             #expect(stored.failure.originalExchange == "case.deliver")
             #expect(stored.failure.originalRoutingKey == "bka")
-            #expect(stored.failure.reason?.contains("delivery_limit") == true)
+            #expect(stored.failure.reason?.contains("inbox.bka") == true)
+            #expect(stored.origin == .router)
+            #expect(stored.sender == "abh.berlin")
         }
     }
 

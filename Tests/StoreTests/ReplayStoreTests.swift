@@ -72,7 +72,10 @@ struct ReplayStoreTests {
             #expect(try await store.deadLetter(a)?.state == .new)
 
             let original = try await store.planReplay(ReplayRequest(selection: .filter(.init(errorCode: "invalid")), actor: operatorAlice))
-            #expect(original.entries.first { $0.letter.id == delivery }?.route == ReplayRoute(exchange: "case.deliver", routingKey: "bka"))
+            // A copy for bka goes through the router again, owed to bka alone.
+            #expect(
+                original.entries.first { $0.letter.id == delivery }?.route
+                    == ReplayRoute(exchange: "case.ingress", routingKey: "de.migration.employment.consent-requested.v1", recipient: "bka"))
             let inbox = try await store.planReplay(
                 ReplayRequest(selection: .filter(.init(errorCode: "invalid")), target: .inbox("bka"), actor: operatorAlice))
             #expect(inbox.entries.map(\.letter.id) == [delivery])
@@ -160,6 +163,30 @@ struct ReplayStoreTests {
             #expect(back.state == .edited)
             #expect(back.isReplayable)
             await #expect(throws: StoreError.self) { try await store.resumeReplay(job.id, runner: "r2", by: operatorAlice) }
+        }
+    }
+}
+
+extension ReplayStoreTests {
+    @Test("a dead letter the hub did not write is stored, marked, and cannot be replayed as anybody", arguments: Backend.allCases)
+    func notFromTheHubIsNotReplayable(_ backend: Backend) async throws {
+        try await withStore(backend) { store, _ in
+            var letter = try makeDeadLetter(code: "invalid")
+            letter = try NewDeadLetter(
+                body: letter.body, properties: { var p = letter.properties; p.userID = "drehscheibe-admin"; return p }(),
+                exchange: letter.exchange, routingKey: letter.routingKey)
+            let (id, _) = try await store.storeDeadLetter(letter)
+            let stored = try #require(try await store.deadLetter(id))
+            #expect(stored.origin == .unknown)
+            #expect(stored.sender == nil)
+            #expect(stored.failure.errorCode == "not-from-hub")
+            #expect(!stored.isReplayable)
+            let plan = try await store.planReplay(ReplayRequest(selection: .filter(.init()), actor: operatorAlice))
+            #expect(plan.entries.isEmpty)
+            #expect(plan.skipped.map(\.id) == [id])
+            await #expect(throws: StoreError.self) {
+                _ = try await store.startReplay(ReplayRequest(selection: .ids([id]), actor: operatorAlice), runner: "r")
+            }
         }
     }
 }

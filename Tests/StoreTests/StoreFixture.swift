@@ -106,11 +106,12 @@ func makeDeadLetter(
         Header("x-drehscheibe-original-exchange", .string(originalExchange)),
         Header("x-drehscheibe-original-routing-key", .string(originalRoutingKey ?? type)),
         Header("x-drehscheibe-router-version", .string("1.0.0")),
+        Header("x-drehscheibe-sender", .string(sender)),
     ] + extraHeaders
     let properties = MessageProperties(
         contentType: "application/cloudevents+json", contentEncoding: "utf-8", headers: headers, deliveryMode: 2,
         correlationID: "corr-1", messageID: messageID, timestamp: Date(timeIntervalSince1970: 1_772_355_600), type: type,
-        userID: sender, appID: "urn:de:migration:\(sender.replacingOccurrences(of: ".", with: ":"))")
+        userID: "drehscheibe-router", appID: "urn:de:migration:\(sender.replacingOccurrences(of: ".", with: ":"))")
     return try NewDeadLetter(
         body: body ?? Array(envelope.utf8), properties: properties, exchange: "case.dead", routingKey: originalRoutingKey ?? type,
         receivedAt: receivedAt)

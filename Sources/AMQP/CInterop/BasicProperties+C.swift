@@ -18,13 +18,15 @@ private let appIDFlag: UInt32 = 1 << 3
 private let clusterIDFlag: UInt32 = 1 << 2
 
 extension BasicProperties {
-    init(_ p: amqp_basic_properties_t) {
+    /// Decodes librabbitmq's properties; `truncated` is set when the headers nested deeper than
+    /// ``FieldTable/maximumNesting`` (those values became `.void`).
+    init(_ p: amqp_basic_properties_t, truncated: inout Bool) {
         let flags = p._flags
         func string(_ flag: UInt32, _ bytes: amqp_bytes_t) -> String? { flags & flag != 0 ? bytes.string : nil }
         self.init(
             contentType: string(contentTypeFlag, p.content_type),
             contentEncoding: string(contentEncodingFlag, p.content_encoding),
-            headers: flags & headersFlag != 0 ? FieldTable(p.headers) : nil,
+            headers: flags & headersFlag != 0 ? FieldTable(p.headers, truncated: &truncated) : nil,
             deliveryMode: flags & deliveryModeFlag != 0 ? DeliveryMode(rawValue: p.delivery_mode) : nil,
             priority: flags & priorityFlag != 0 ? p.priority : nil,
             correlationID: string(correlationIDFlag, p.correlation_id),
@@ -37,6 +39,14 @@ extension BasicProperties {
             appID: string(appIDFlag, p.app_id),
             clusterID: string(clusterIDFlag, p.cluster_id)
         )
+    }
+
+    /// A date as AMQP's unsigned seconds, saturating: a timestamp received as 2^64 - 1 (or
+    /// any date out of range, NaN included) must be republished, not trap the process.
+    static func wireSeconds(_ date: Date) -> UInt64 {
+        let seconds = date.timeIntervalSince1970.rounded(.down)
+        guard seconds > 0 else { return 0 }  // also NaN
+        return seconds < 18_446_744_073_709_551_616.0 ? UInt64(seconds) : .max
     }
 
     func encode(in arena: CArena) -> amqp_basic_properties_t {
@@ -67,7 +77,7 @@ extension BasicProperties {
         set(messageID, messageIDFlag, &p.message_id)
         if let timestamp {
             flags |= timestampFlag
-            p.timestamp = UInt64(max(0, timestamp.timeIntervalSince1970.rounded(.down)))
+            p.timestamp = Self.wireSeconds(timestamp)
         }
         set(type, typeFlag, &p.type)
         set(userID, userIDFlag, &p.user_id)

@@ -1,13 +1,20 @@
 import CRabbitMQ
 
 extension FieldTable {
-    /// Decodes a librabbitmq table, copying everything out of librabbitmq's pool.
-    init(_ table: amqp_table_t) {
+    /// Tables and arrays nested deeper than this are not decoded: each value there becomes
+    /// `.void`. A publisher can nest ~26,000 levels into one 128 KiB frame; held as Swift values
+    /// that deep, merely comparing, encoding or freeing them recurses past a thread's stack.
+    /// No header the hub or CloudEvents defines nests more than three levels (`x-death`).
+    public static let maximumNesting = 32
+
+    /// Decodes a librabbitmq table, copying everything out of librabbitmq's pool; sets
+    /// `truncated` when values nested deeper than ``maximumNesting`` were left out.
+    init(_ table: amqp_table_t, depth: Int = 1, truncated: inout Bool) {
         var entries: [(String, FieldValue)] = []
         entries.reserveCapacity(Int(table.num_entries))
         for index in 0..<Int(table.num_entries) {
             let entry = table.entries[index]
-            entries.append((entry.key.string, FieldValue(entry.value)))
+            entries.append((entry.key.string, FieldValue(entry.value, depth: depth, truncated: &truncated)))
         }
         self.init(entries)
     }
@@ -22,7 +29,8 @@ extension FieldTable {
 }
 
 extension FieldValue {
-    init(_ value: amqp_field_value_t) {
+    /// Decodes one value at nesting `depth` (a table's entries are at its depth + 1).
+    init(_ value: amqp_field_value_t, depth: Int, truncated: inout Bool) {
         let v = value.value
         switch UInt32(value.kind) {
         case AMQP_FIELD_KIND_BOOLEAN.rawValue: self = .bool(v.boolean != 0)
@@ -46,10 +54,16 @@ extension FieldValue {
             }
         case AMQP_FIELD_KIND_BYTES.rawValue: self = .bytes(v.bytes.array)
         case AMQP_FIELD_KIND_TIMESTAMP.rawValue: self = .timestamp(v.u64)
-        case AMQP_FIELD_KIND_TABLE.rawValue: self = .table(FieldTable(v.table))
+        case AMQP_FIELD_KIND_TABLE.rawValue where depth >= FieldTable.maximumNesting, AMQP_FIELD_KIND_ARRAY.rawValue where depth >= FieldTable.maximumNesting:
+            truncated = true
+            self = .void
+        case AMQP_FIELD_KIND_TABLE.rawValue: self = .table(FieldTable(v.table, depth: depth + 1, truncated: &truncated))
         case AMQP_FIELD_KIND_ARRAY.rawValue:
             let array = v.array
-            self = .array((0..<Int(array.num_entries)).map { FieldValue(array.entries[$0]) })
+            var values: [FieldValue] = []
+            values.reserveCapacity(Int(array.num_entries))
+            for index in 0..<Int(array.num_entries) { values.append(FieldValue(array.entries[index], depth: depth + 1, truncated: &truncated)) }
+            self = .array(values)
         default: self = .void
         }
     }

@@ -292,11 +292,12 @@ final class ConnectionLoop: @unchecked Sendable {
             }
         case AMQP_FRAME_HEADER:
             guard let channel = channels[frame.channel] else { return }
+            var truncated = false
             let properties = frame.payload.properties.decoded.map {
-                BasicProperties($0.load(as: amqp_basic_properties_t.self))
+                BasicProperties($0.load(as: amqp_basic_properties_t.self), truncated: &truncated)
             } ?? BasicProperties(deliveryMode: nil)
             do {
-                if let completed = try channel.assembler.header(properties, bodySize: frame.payload.properties.body_size) {
+                if let completed = try channel.assembler.header(properties, bodySize: frame.payload.properties.body_size, headersTruncated: truncated) {
                     handle(completed, on: channel)
                 }
             } catch {
@@ -400,7 +401,8 @@ final class ConnectionLoop: @unchecked Sendable {
         case .deliver(let consumerTag, let deliveryTag, let redelivered, let exchange, let routingKey):
             let delivery = Delivery(
                 message: completed.message, deliveryTag: deliveryTag, redelivered: redelivered, exchange: exchange,
-                routingKey: routingKey, consumerTag: consumerTag,
+                routingKey: routingKey, consumerTag: consumerTag, omittedBodyBytes: completed.omittedBodyBytes,
+                headersTruncated: completed.headersTruncated,
                 acknowledger: Acknowledger(loop: self, channel: channel.id, epoch: channel.epoch))
             if let consumer = channel.consumers[consumerTag] {
                 channel.acks.delivered(deliveryTag)
@@ -526,6 +528,16 @@ final class ConnectionLoop: @unchecked Sendable {
                 if case .success = result { loop.channels[channelID]?.prefetch = (count, global) }
                 done(result)
             }
+        }
+    }
+
+    func setMaximumBodyBytes(_ bytes: UInt64, on channelID: UInt16) async throws {
+        let _: Void = try await perform { loop, done in
+            guard let channel = loop.channels[channelID] else {
+                return done(.failure(AMQPError(.channelClosed, channel: channelID, context: "the channel is closed")))
+            }
+            channel.assembler.maximumBodyBytes = bytes
+            done(.success(()))
         }
     }
 

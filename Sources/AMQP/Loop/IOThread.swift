@@ -11,11 +11,24 @@ import Glibc
 /// process out of threads (a cgroup's pids limit, `RLIMIT_NPROC`, address space) would leave
 /// the caller waiting for a loop that never runs. Here the failure becomes an error.
 enum IOThread {
+    /// The I/O thread's stack: librabbitmq decodes (and the client encodes) nested tables
+    /// recursively, and a 128 KiB frame can nest ~26,000 levels.
+    static let stackBytes = 64 << 20
+
     /// Runs `body` on a new detached thread named `name` (the first 15 bytes; the name shows in stack dumps).
     static func start(name: String, _ body: @escaping @Sendable () -> Void) throws(AMQPError) {
         let box = Unmanaged.passRetained(Body(name: name, run: body))
         var thread = pthread_t()
-        let status = pthread_create(&thread, nil, { argument in
+        let attributes = UnsafeMutablePointer<pthread_attr_t>.allocate(capacity: 1)
+        pthread_attr_init(attributes)
+        defer {
+            pthread_attr_destroy(attributes)
+            attributes.deallocate()
+        }
+        // Address space, not memory: pages are only committed as they are used. The C
+        // library decodes a peer's field tables recursively, as deep as one frame nests them.
+        pthread_attr_setstacksize(attributes, stackBytes)
+        let status = pthread_create(&thread, attributes, { argument in
             let body = Unmanaged<Body>.fromOpaque(argument!).takeRetainedValue()
             drs_set_thread_name(body.name)
             body.run()

@@ -4,6 +4,8 @@ import Foundation
 
 /// Builds the dead letter for a failed message: the original body byte for byte and the
 /// original properties, plus the failure context as x-drehscheibe-* headers (Schemas/asyncapi.yaml).
+/// The sender's own headers travel as ``Inbound/carriedHeaders(fromHub:)`` leaves them; a body
+/// too large to hold is not carried (``HubHeader/bodyBytes`` says how large it was).
 ///
 /// The original user_id cannot stay (RabbitMQ only lets the router publish with its own), so
 /// the authenticated sender moves to `x-drehscheibe-sender`.
@@ -13,24 +15,28 @@ public enum DeadLetter {
         routerVersion: String = RouterVersion.current
     ) -> Message {
         var properties = inbound.properties
-        var headers = properties.headers ?? FieldTable()
+        var headers = inbound.carriedHeaders(fromHub: context.fromHub)
         let timestamp = ISO8601DateFormatter().string(from: now)
         headers[HubHeader.errorCode] = .string(failure.code)
         headers[HubHeader.errorDetail] = .string(failure.detail)
         headers[HubHeader.stage] = .string(failure.stage.rawValue)
         if let pointer = failure.pointer { headers[HubHeader.pointer] = .string(pointer) }
         headers[HubHeader.reason] = .string(failure.reason)
+        // Attempts are bounded (HubMarks.maximumAttempts), so this cannot overflow.
         headers[HubHeader.attempts] = .int64(Int64(max(1, context.attempts + (failure.retryable ? 0 : 1))))
         headers[HubHeader.firstFailure] = .string(context.firstFailure.map { ISO8601DateFormatter().string(from: $0) } ?? timestamp)
         headers[HubHeader.lastFailure] = .string(timestamp)
-        headers[HubHeader.originalExchange] = .string(inbound.header(HubHeader.originalExchange) ?? inbound.exchange)
-        headers[HubHeader.originalRoutingKey] = .string(inbound.header(HubHeader.originalRoutingKey) ?? inbound.routingKey)
+        headers[HubHeader.originalExchange] = .string(context.originalExchange ?? inbound.exchange)
+        headers[HubHeader.originalRoutingKey] = .string(context.originalRoutingKey ?? inbound.routingKey)
+        if let omitted = inbound.omittedBodyBytes { headers[HubHeader.bodyBytes] = .int64(Int64(clamping: omitted)) }
         headers[HubHeader.routerVersion] = .string(routerVersion)
-        if let sender = context.sender ?? inbound.properties.userID { headers[HubHeader.sender] = .string(sender) }
+        // The authenticated sender; before authentication, the partner's verified user_id (a
+        // hub user's relayed sender is not known to be valid yet, so then none).
+        headers[HubHeader.sender] = (context.sender ?? (context.fromHub ? nil : inbound.properties.userID)).map(FieldValue.string)
         headers[HubHeader.retryTier] = nil
         headers[HubHeader.pendingRecipients] = nil
         if !failure.violations.isEmpty {
-            headers["x-drehscheibe-violations"] = .array(failure.violations.prefix(20).map {
+            headers[HubHeader.violations] = .array(failure.violations.prefix(20).map {
                 .table(["instanceLocation": .string($0.instanceLocation), "keyword": .string($0.keyword), "message": .string($0.message)])
             })
         }

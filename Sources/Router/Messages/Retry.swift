@@ -29,7 +29,7 @@ public struct RetryPolicy: Sendable, Hashable {
         now: Date, routerUser: String
     ) -> Message {
         var properties = inbound.properties
-        var headers = properties.headers ?? FieldTable()
+        var headers = inbound.carriedHeaders(fromHub: context.fromHub)
         let formatter = ISO8601DateFormatter()
         headers[HubHeader.retryTier] = .string(tier)
         headers[HubHeader.attempts] = .int64(Int64(context.attempts + 1))
@@ -39,12 +39,14 @@ public struct RetryPolicy: Sendable, Hashable {
         headers[HubHeader.firstFailure] = .string(formatter.string(from: context.firstFailure ?? now))
         headers[HubHeader.lastFailure] = .string(formatter.string(from: now))
         headers[HubHeader.pendingRecipients] = pending.isEmpty ? nil : .string(pending.joined(separator: ","))
-        headers[HubHeader.originalExchange] = .string(inbound.header(HubHeader.originalExchange) ?? inbound.exchange)
-        headers[HubHeader.originalRoutingKey] = .string(inbound.header(HubHeader.originalRoutingKey) ?? inbound.routingKey)
-        if let sender = context.sender { headers[HubHeader.sender] = .string(sender) }
+        headers[HubHeader.originalExchange] = .string(context.originalExchange ?? inbound.exchange)
+        headers[HubHeader.originalRoutingKey] = .string(context.originalRoutingKey ?? inbound.routingKey)
+        headers[HubHeader.sender] = context.sender.map(FieldValue.string)
         properties.headers = headers
         properties.userID = routerUser
         properties.deliveryMode = .persistent
+        // The tier's queue sets the wait; a sender's own expiry must not cut it short.
+        properties.expiration = nil
         return Message(body: inbound.body, properties: properties)
     }
 }

@@ -10,21 +10,34 @@ public struct Inbound: Sendable {
     public var routingKey: String
     public var redelivered: Bool
     public var receivedAt: Date
+    /// The size of a body too large to hold (the consumer dropped it as it arrived; `body` is
+    /// empty). Nil when `body` is the whole body.
+    public var omittedBodyBytes: UInt64?
+    /// True when the consumer left out header values nested deeper than AMQP's
+    /// `FieldTable.maximumNesting`.
+    public var headersTruncated = false
 
-    public init(body: [UInt8], properties: BasicProperties, exchange: String, routingKey: String, redelivered: Bool, receivedAt: Date) {
+    public init(
+        body: [UInt8], properties: BasicProperties, exchange: String, routingKey: String, redelivered: Bool, receivedAt: Date,
+        omittedBodyBytes: UInt64? = nil
+    ) {
         self.body = body
         self.properties = properties
         self.exchange = exchange
         self.routingKey = routingKey
         self.redelivered = redelivered
         self.receivedAt = receivedAt
+        self.omittedBodyBytes = omittedBodyBytes
     }
 
     public init(_ delivery: Delivery, receivedAt: Date = Date()) {
         self.init(
             body: delivery.body, properties: delivery.properties, exchange: delivery.exchange,
-            routingKey: delivery.routingKey, redelivered: delivery.redelivered, receivedAt: receivedAt)
+            routingKey: delivery.routingKey, redelivered: delivery.redelivered, receivedAt: receivedAt,
+            omittedBodyBytes: delivery.omittedBodyBytes)
+        headersTruncated = delivery.headersTruncated
     }
 
-    func header(_ name: String) -> String? { properties.headers?[name]?.stringValue }
+    /// The body's size in bytes, also when it was too large to hold.
+    public var bodyBytes: UInt64 { omittedBodyBytes ?? UInt64(body.count) }
 }

@@ -17,6 +17,20 @@ public struct MessageContext: Sendable, Hashable {
     public var firstFailure: Date?
     /// On a retry: the recipients that still need their copy.
     public var pendingRecipients: Set<String>?
+    /// True when one of the hub's own broker users published the message (a retry or replay):
+    /// then its hub headers were believed (``HubMarks``).
+    public var fromHub: Bool = false
+    /// Where the message was first published: its own exchange and routing key, or on a retry
+    /// or replay what the hub's headers say.
+    public var originalExchange: String?
+    public var originalRoutingKey: String?
+
+    /// An operator's replay of a copy that failed in one agency's inbox: the hub's operations
+    /// user asks for the message to be delivered again to the recipients it names. The ledger
+    /// says the message was delivered (it was, and the adapter gave up on it), so such a replay
+    /// is not deduplicated by the router; the recipient's own dedupe by message id and the
+    /// audit log cover a replay sent twice.
+    public var isRedelivery: Bool { fromHub && replayed && pendingRecipients != nil }
 
     public init(
         messageID: String? = nil, eventType: String? = nil, caseID: String? = nil, source: String? = nil,

@@ -46,16 +46,28 @@ public struct Pipeline: Sendable {
         public var recipients: [String]
     }
 
-    /// What can be read from the AMQP metadata alone, before decoding the body.
-    public func context(of inbound: Inbound) -> MessageContext {
+    /// What can be read from the AMQP metadata alone, before decoding the body: the
+    /// properties, and the hub's own headers as far as they are believed (``HubMarks``), or why
+    /// the message is refused for its headers.
+    public func context(of inbound: Inbound) -> (context: MessageContext, refusal: RouterFailure?) {
         var context = MessageContext(messageID: inbound.properties.messageID, eventType: inbound.properties.type)
-        context.replayed = inbound.header(HubHeader.replayed) == "true"
-        context.attempts = Int(inbound.properties.headers?[HubHeader.attempts]?.int64Value ?? 0)
-        if let first = inbound.header(HubHeader.firstFailure) { context.firstFailure = ISO8601DateFormatter().date(from: first) }
-        if let pending = inbound.header(HubHeader.pendingRecipients), !pending.isEmpty {
-            context.pendingRecipients = Set(pending.split(separator: ",").map(String.init))
+        context.originalExchange = inbound.exchange
+        context.originalRoutingKey = inbound.routingKey
+        switch HubMarks.read(inbound, hubUsers: configuration.trustedRelays) {
+        case .failure(let refusal):
+            // The authenticated partner, so that it gets its receipt.
+            context.sender = inbound.properties.userID.flatMap { AgencyID($0)?.rawValue }
+            return (context, refusal)
+        case .success(let marks):
+            context.fromHub = inbound.properties.userID.map(configuration.trustedRelays.contains) ?? false
+            context.replayed = marks.replayed
+            context.attempts = marks.attempts
+            context.firstFailure = marks.firstFailure
+            context.pendingRecipients = marks.pendingRecipients
+            if let exchange = marks.originalExchange { context.originalExchange = exchange }
+            if let key = marks.originalRoutingKey { context.originalRoutingKey = key }
+            return (context, nil)
         }
-        return context
     }
 
     // MARK: - decode → authenticate → validate
@@ -63,7 +75,8 @@ public struct Pipeline: Sendable {
     /// Returns the admitted message, or the failure; the context holds whatever could be
     /// learnt before the failure (for the dead letter, the receipt and the record).
     public func admit(_ inbound: Inbound) -> (result: Result<Admitted, RouterFailure>, context: MessageContext) {
-        var context = context(of: inbound)
+        var (context, refusal) = context(of: inbound)
+        if let refusal { return (.failure(refusal), context) }
         let result = admit(inbound, context: &context).map { event, type, sender, attributes in
             Admitted(event: event, type: type, context: context, body: inbound.body, sender: sender, attributes: attributes)
         }
@@ -72,10 +85,14 @@ public struct Pipeline: Sendable {
 
     func admit(_ inbound: Inbound, context: inout MessageContext) -> Result<(CaseEvent, EventTypeName, AgencyID, AMQPAttributes), RouterFailure> {
         // decode
-        guard inbound.body.count <= configuration.maximumBytes else {
+        guard inbound.omittedBodyBytes == nil, inbound.body.count <= configuration.maximumBytes else {
             return .failure(RouterFailure(
                 code: "too-large", detail: "message.too-large", stage: .decode,
-                reason: "The message has \(inbound.body.count) bytes; the hub accepts at most \(configuration.maximumBytes)."))
+                reason: "The message has \(inbound.bodyBytes) bytes; the hub accepts at most \(configuration.maximumBytes)."))
+        }
+        guard !inbound.headersTruncated else {
+            return .failure(.malformed(
+                "amqp.headers-too-deep", "The AMQP headers nest tables or arrays deeper than \(FieldTable.maximumNesting) levels; the hub does not hold them."))
         }
         guard let messageID = inbound.properties.messageID, !messageID.isEmpty else {
             return .failure(.malformed("amqp.missing-message-id", "The AMQP message_id property is missing; it must equal the envelope id."))
@@ -143,8 +160,8 @@ public struct Pipeline: Sendable {
             return .failure(.unauthorized("auth.missing-user-id", "The AMQP user_id is missing: the hub cannot tell who sent this."))
         }
         let sender: AgencyID
-        if configuration.trustedRelays.contains(userID) {
-            guard let relayed = inbound.header(HubHeader.sender).flatMap({ AgencyID($0) }) else {
+        if context.fromHub {
+            guard let relayed = inbound.properties.headers?[HubHeader.sender]?.stringValue.flatMap({ AgencyID($0) }) else {
                 return .failure(.unauthorized("auth.relay-without-sender", "A relayed message lacks the \(HubHeader.sender) header."))
             }
             sender = relayed
@@ -231,6 +248,13 @@ public struct Pipeline: Sendable {
         // the hub's cost does not grow with the body); each other projection's message is
         // built once, however many recipients share it.
         let targets = context.pendingRecipients.map { pending in recipients.filter(pending.contains) } ?? recipients
+        // A retry or replay owed to recipients the rules no longer choose delivers nothing:
+        // dead-letter it rather than acknowledge it with no copy.
+        guard !targets.isEmpty else {
+            return .failure(.unroutable(
+                "route.pending-not-recipient",
+                "The recipients this message is still owed to (\((context.pendingRecipients ?? []).sorted().joined(separator: ", "))) are not among those the routing rules of \(currentType.name) choose."))
+        }
         // Keyed by the projection, nil for a whole copy: a rules file may name a projection
         // like its default ("full") without the two sharing a body.
         var messages: [String?: Message] = [:]

@@ -96,7 +96,12 @@ protocol DecidedItem: Sendable {
 extension ShardWorker.Item: DecidedItem {
     var routedKey: DedupeKey? {
         // As `RoutingRecord.deliveredKey` makes it from the record of this item.
-        if case .routed = kind, let id = context.messageID, let caseID = context.caseID { DedupeKey(messageID: id, caseID: caseID) } else { nil }
+        // A redelivery an operator asked for is not deduplicated (``MessageContext/isRedelivery``).
+        if case .routed = kind, !context.isRedelivery, let id = context.messageID, let caseID = context.caseID {
+            DedupeKey(messageID: id, caseID: caseID)
+        } else {
+            nil
+        }
     }
 
     /// The copies, or for a failure the dead letter (which carries the body).

@@ -93,6 +93,8 @@ struct ShardWorker: Sendable {
         let channel = try await connection.openChannel(publisherConfirms: false)
         try await channel.selectTransactions()
         try await channel.setPrefetch(configuration.prefetch)
+        // A body over the hub's limit is refused anyway: never hold one whole.
+        try await channel.setMaximumBodyBytes(UInt64(configuration.pipeline.maximumBytes))
         let arrived = ArrivalBuffer()
         let consumer = try await channel.consume(queue: queue, onDelivery: { arrived.append($0) }, onEnd: { arrived.finish(throwing: $0) })
         logger.info("consuming")
@@ -254,7 +256,7 @@ struct ShardWorker: Sendable {
             switch result {
             case .failure(let failure):
                 items[index] = Item(delivery: delivery, inbound: inbound, context: context, kind: .failed(failure))
-            case .success(let value) where recent.contains(value.dedupeKey):
+            case .success(let value) where !value.context.isRedelivery && recent.contains(value.dedupeKey):
                 items[index] = Item(delivery: delivery, inbound: inbound, context: context, kind: .duplicate)
             case .success(let value):
                 admitted.append((index, inbound, context, value))
@@ -264,7 +266,7 @@ struct ShardWorker: Sendable {
         var ledgerFailed = false
         if !admitted.isEmpty {
             do {
-                routedAlready = try await ledger.deliveredAlready(admitted.map(\.value.dedupeKey))
+                routedAlready = try await ledger.deliveredAlready(admitted.filter { !$0.value.context.isRedelivery }.map(\.value.dedupeKey))
             } catch {
                 logger.error("ledger lookup failed; retrying the messages later", metadata: ["router.error": "\(error)"])
                 ledgerFailed = true
@@ -280,7 +282,7 @@ struct ShardWorker: Sendable {
                 continue
             }
             let key = entry.value.dedupeKey
-            if routedAlready.contains(key) || !inBatch.insert(key).inserted {
+            if !entry.value.context.isRedelivery, routedAlready.contains(key) || !inBatch.insert(key).inserted {
                 items[entry.index] = Item(delivery: delivery, inbound: entry.inbound, context: entry.context, kind: .duplicate)
                 continue
             }
@@ -325,7 +327,7 @@ struct ShardWorker: Sendable {
                     for: item.inbound, failure: failure, context: context, tier: tier, pending: pending, now: now,
                     routerUser: configuration.pipeline.brokerUser)
                 let output = OutgoingMessage(
-                    exchange: configuration.retryExchange, routingKey: item.inbound.header(HubHeader.originalRoutingKey) ?? item.inbound.routingKey,
+                    exchange: configuration.retryExchange, routingKey: context.originalRoutingKey ?? item.inbound.routingKey,
                     message: message, mandatory: true)
                 return Planned(
                     item: item, outputs: [output], record: nil, outcome: "retried", stage: failure.stage.rawValue, failure: failure,
@@ -337,7 +339,7 @@ struct ShardWorker: Sendable {
         }
         let pipeline = rules.pipeline
         var outputs = [OutgoingMessage(
-            exchange: configuration.deadExchange, routingKey: item.inbound.header(HubHeader.originalRoutingKey) ?? item.inbound.routingKey,
+            exchange: configuration.deadExchange, routingKey: context.originalRoutingKey ?? item.inbound.routingKey,
             message: DeadLetter.message(for: item.inbound, failure: failure, context: context, now: now, routerUser: configuration.pipeline.brokerUser),
             mandatory: true)]
         let hub = HubEvents(catalogue: pipeline.rules.catalogue, routerUser: configuration.pipeline.brokerUser)

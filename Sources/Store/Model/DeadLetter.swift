@@ -32,6 +32,10 @@ public struct DeadLetter: Sendable, Hashable {
     public var sourceAgency: String?
     public var caseID: String?
     public var failure: FailureContext
+    /// Who wrote it: what decides whether its failure context is believed and it may be replayed.
+    public var origin: DeadLetterOrigin
+    /// The agency the hub vouches for as the original sender; a replay speaks for it alone.
+    public var sender: String?
     public var exchange: String
     public var routingKey: String
     public var receivedAt: Date
@@ -57,9 +61,11 @@ public struct DeadLetter: Sendable, Hashable {
     /// What a replay publishes: the edited body if there is one, else the original.
     public var effectiveBody: [UInt8] { editedBody ?? body }
 
-    /// True when a replay may take it: new, or edited and the edit passed revalidation.
+    /// True when a replay may take it: written by the hub with a sender it vouches for, and new,
+    /// or edited with the edit passing revalidation.
     public var isReplayable: Bool {
-        switch state {
+        guard origin != .unknown, sender != nil else { return false }
+        return switch state {
         case .new: true
         case .edited: revalidation?.status == .valid
         case .replaying, .replayed, .discarded: false

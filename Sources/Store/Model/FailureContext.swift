@@ -1,8 +1,8 @@
 import CaseModel
 import Foundation
 
-/// Why a message was dead-lettered, parsed from the `x-drehscheibe-*` headers, or from
-/// RabbitMQ's `x-death` when the broker dead-lettered it (error code `internal`).
+/// Why a message was dead-lettered: the router's `x-drehscheibe-*` headers, or RabbitMQ's
+/// `x-death` when the broker dead-lettered it — as far as ``DeadLetterOrigin`` believes either.
 public struct FailureContext: Sendable, Hashable {
     /// A code of Schemas/codelists/error-code.json.
     public var errorCode: String
@@ -42,40 +42,68 @@ public struct FailureContext: Sendable, Hashable {
         self.deadLetteredByBroker = deadLetteredByBroker
     }
 
-    /// Reads the failure context from a dead letter's headers.
-    public init(headers: [Header]) {
-        if let code = headers[HubHeader.errorCode]?.stringValue {
-            self.init(
-                errorCode: code,
-                errorDetail: headers[HubHeader.errorDetail]?.stringValue,
-                stage: headers[HubHeader.stage]?.stringValue,
-                pointer: headers[HubHeader.pointer]?.stringValue,
-                reason: headers[HubHeader.reason]?.stringValue,
-                attempts: headers[HubHeader.attempts]?.int64Value.map { Int(clamping: $0) },
-                firstFailure: headers[HubHeader.firstFailure]?.stringValue.flatMap(Self.parseDate),
-                lastFailure: headers[HubHeader.lastFailure]?.stringValue.flatMap(Self.parseDate),
-                originalExchange: headers[HubHeader.originalExchange]?.stringValue,
-                originalRoutingKey: headers[HubHeader.originalRoutingKey]?.stringValue,
-                routerVersion: headers[HubHeader.routerVersion]?.stringValue)
-        } else if let death = headers[HubHeader.death]?.arrayValue?.first?.tableValue {
-            // x-death lists the most recent dead-lettering first.
-            let queue = death["queue"]?.stringValue ?? "?"
-            let why = death["reason"]?.stringValue ?? "unknown"
-            let time = death["time"].flatMap { value -> Date? in
-                if case .timestamp(let seconds) = value { return Date(timeIntervalSince1970: Double(seconds)) }
-                return nil
-            }
-            self.init(
-                errorCode: "internal",
-                reason: "RabbitMQ dead-lettered the message from queue \(queue) (\(why)).",
-                attempts: death["count"]?.int64Value.map { Int(clamping: $0) },
-                firstFailure: time, lastFailure: time,
-                originalExchange: death["exchange"]?.stringValue,
-                originalRoutingKey: death["routing-keys"]?.arrayValue?.first?.stringValue,
-                deadLetteredByBroker: true)
-        } else {
-            self.init(errorCode: "internal", reason: "The dead letter carries no failure context.")
+    /// The failure context the router wrote (`x-drehscheibe-*`), bounds-checked: these headers
+    /// are believed only on a letter the router published (``DeadLetterOrigin/router``).
+    init(routerHeaders headers: [Header]) {
+        func text(_ name: String, _ maximum: Int = 1_000) -> String? { headers[name]?.stringValue.map { String($0.prefix(maximum)) } }
+        self.init(
+            errorCode: text(HubHeader.errorCode, 64) ?? "internal",
+            errorDetail: text(HubHeader.errorDetail, 128),
+            stage: text(HubHeader.stage, 32),
+            pointer: text(HubHeader.pointer),
+            reason: text(HubHeader.reason, 4_000),
+            attempts: headers[HubHeader.attempts]?.int64Value.map { Int(clamping: $0) },
+            firstFailure: text(HubHeader.firstFailure, 64).flatMap(Self.parseDate),
+            lastFailure: text(HubHeader.lastFailure, 64).flatMap(Self.parseDate),
+            originalExchange: text(HubHeader.originalExchange, 255),
+            originalRoutingKey: text(HubHeader.originalRoutingKey, 255),
+            routerVersion: text(HubHeader.routerVersion, 64))
+    }
+
+    /// The newest `x-death` entry RabbitMQ wrote (it keeps the most recent dead-lettering first).
+    struct Death {
+        var queue: String
+        var reason: String
+        var count: Int?
+        var time: Date?
+        var exchange: String?
+        var routingKey: String?
+    }
+
+    static func newestDeath(_ headers: [Header]) -> Death? {
+        guard let entry = headers[HubHeader.death]?.arrayValue?.first?.tableValue, let queue = entry["queue"]?.stringValue else { return nil }
+        let time: Date? = if case .timestamp(let seconds)? = entry["time"] { Date(timeIntervalSince1970: Double(seconds)) } else { nil }
+        return Death(
+            queue: String(queue.prefix(255)), reason: String((entry["reason"]?.stringValue ?? "unknown").prefix(64)),
+            count: entry["count"]?.int64Value.map { Int(clamping: $0) }, time: time,
+            exchange: entry["exchange"]?.stringValue.map { String($0.prefix(255)) },
+            routingKey: entry["routing-keys"]?.arrayValue?.first?.stringValue.map { String($0.prefix(255)) })
+    }
+
+    /// The failure context of a message RabbitMQ dead-lettered itself, from its newest `x-death`
+    /// entry: `delivery_limit` (a consumer took it this often without settling it: a crash
+    /// loop), `rejected` (an adapter gave up on it), `expired`, or a full queue.
+    init?(death: Death?) {
+        guard let death else { return nil }
+        let code: String
+        let reason: String
+        switch death.reason {
+        case "delivery_limit":
+            code = "delivery-limit"
+            reason = "RabbitMQ dead-lettered the message from \(death.queue): it was delivered as often as the queue's delivery limit allows without being settled (its consumer crashed or gave up each time)."
+        case "rejected":
+            code = death.queue.hasPrefix("inbox.") ? "consumer-rejected" : "internal"
+            reason = "The consumer of \(death.queue) rejected the message; RabbitMQ dead-lettered it."
+        case "expired":
+            code = "expired"
+            reason = "The message expired in \(death.queue) before it was consumed; RabbitMQ dead-lettered it."
+        default:
+            code = "internal"
+            reason = "RabbitMQ dead-lettered the message from queue \(death.queue) (\(death.reason))."
         }
+        self.init(
+            errorCode: code, errorDetail: "broker.\(death.reason)", reason: reason, attempts: death.count, firstFailure: death.time,
+            lastFailure: death.time, originalExchange: death.exchange, originalRoutingKey: death.routingKey, deadLetteredByBroker: true)
     }
 
     static func parseDate(_ text: String) -> Date? {

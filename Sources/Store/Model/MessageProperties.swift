@@ -63,11 +63,19 @@ public struct MessageProperties: Sendable, Hashable, Codable {
             replyTo: try c.decodeIfPresent(String.self, forKey: .replyTo),
             expiration: try c.decodeIfPresent(String.self, forKey: .expiration),
             messageID: try c.decodeIfPresent(String.self, forKey: .messageID),
-            timestamp: try c.decodeIfPresent(Int64.self, forKey: .timestamp).map { Date(timeIntervalSince1970: Double($0)) },
+            timestamp: try c.decodeIfPresent(UInt64.self, forKey: .timestamp).map { Date(timeIntervalSince1970: Double($0)) },
             type: try c.decodeIfPresent(String.self, forKey: .type),
             userID: try c.decodeIfPresent(String.self, forKey: .userID),
             appID: try c.decodeIfPresent(String.self, forKey: .appID),
             clusterID: try c.decodeIfPresent(String.self, forKey: .clusterID))
+    }
+
+    /// A date as AMQP's unsigned seconds, saturating (as the AMQP client encodes it): any
+    /// timestamp a publisher sent, up to 2^64 - 1, is stored and republished as it came.
+    static func wireSeconds(_ date: Date) -> UInt64 {
+        let seconds = date.timeIntervalSince1970.rounded(.down)
+        guard seconds > 0 else { return 0 }
+        return seconds < 18_446_744_073_709_551_616.0 ? UInt64(seconds) : .max
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -81,7 +89,7 @@ public struct MessageProperties: Sendable, Hashable, Codable {
         try c.encodeIfPresent(replyTo, forKey: .replyTo)
         try c.encodeIfPresent(expiration, forKey: .expiration)
         try c.encodeIfPresent(messageID, forKey: .messageID)
-        try c.encodeIfPresent(timestamp.map { Int64($0.timeIntervalSince1970.rounded(.down)) }, forKey: .timestamp)
+        try c.encodeIfPresent(timestamp.map(Self.wireSeconds), forKey: .timestamp)
         try c.encodeIfPresent(type, forKey: .type)
         try c.encodeIfPresent(userID, forKey: .userID)
         try c.encodeIfPresent(appID, forKey: .appID)

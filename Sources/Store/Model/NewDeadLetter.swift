@@ -4,9 +4,10 @@ import Foundation
 
 /// A dead letter as it came off the `dead.letters` queue, with what the store indexes it by.
 ///
-/// The identifying fields are read, never trusted for anything but search: message id, event
-/// type and case id from the AMQP properties or the envelope; the source agency from the
-/// authenticated sender (the relay header, else `user_id`) or, failing that, the envelope's
+/// Where it came from (``DeadLetterOrigin``) decides what is believed: the failure context,
+/// and the ``sender`` a replay may speak for. The identifying fields are read, never trusted
+/// for anything but search: message id, event type and case id from the AMQP properties or the
+/// envelope; the source agency is the believed sender or, failing that, the envelope's
 /// `source` URN.
 public struct NewDeadLetter: Sendable {
     public var body: [UInt8]
@@ -16,6 +17,10 @@ public struct NewDeadLetter: Sendable {
     public var routingKey: String
     public var receivedAt: Date
     public var failure: FailureContext
+    public var origin: DeadLetterOrigin
+    /// The agency the hub vouches for as the original sender (nil when it cannot): the only
+    /// sender a replay may publish for.
+    public var sender: String?
     public var messageID: String?
     public var eventType: String?
     public var sourceAgency: String?
@@ -24,22 +29,25 @@ public struct NewDeadLetter: Sendable {
     /// copy has the same fingerprint, so it is not stored twice.
     public var fingerprint: String
 
-    public init(body: [UInt8], properties: MessageProperties, exchange: String, routingKey: String, receivedAt: Date = Date()) throws {
+    /// The router's broker user, whose dead letters' failure context is believed.
+    public static let routerUser = "drehscheibe-router"
+
+    public init(
+        body: [UInt8], properties: MessageProperties, exchange: String, routingKey: String, receivedAt: Date = Date(),
+        routerUser: String = NewDeadLetter.routerUser
+    ) throws {
         self.body = body
         self.properties = properties
         self.exchange = exchange
         self.routingKey = routingKey
         self.receivedAt = receivedAt
-        let headers = properties.headers ?? []
-        self.failure = FailureContext(headers: headers)
+        (self.origin, self.failure, self.sender) = DeadLetterOrigin.classify(properties, routerUser: routerUser)
 
         let envelope = Self.envelope(body)
         self.messageID = properties.messageID ?? envelope?["id"]?.stringValue
         self.eventType = properties.type ?? envelope?["type"]?.stringValue
         self.caseID = envelope?["subject"]?.stringValue
-        let relayed = headers[HubHeader.sender]?.stringValue
-        let user = properties.userID.flatMap { $0.hasPrefix("drehscheibe-") ? nil : $0 }
-        self.sourceAgency = relayed ?? user ?? envelope?["source"]?.stringValue.flatMap(Self.agency(fromSource:))
+        self.sourceAgency = sender ?? envelope?["source"]?.stringValue.flatMap(Self.agency(fromSource:)).map { String($0.prefix(100)) }
 
         var identity = properties
         identity.headers = properties.headers?.filter { $0.name != HubHeader.deliveryCount }

@@ -1,15 +1,16 @@
 import Foundation
 
-/// Where a replay publishes a dead letter.
+/// Where a replay sends a dead letter. Every target goes through the router again
+/// (`case.ingress`): a replay is validated, authorised, projected and recorded like any message.
 public enum ReplayTarget: Sendable, Hashable, CustomStringConvertible {
-    /// Where it was published before it failed: `case.ingress` (the router runs again) or,
-    /// for a copy that failed delivery, `case.deliver` to the same recipient.
+    /// As it went before it failed: to all its recipients, or for a copy that failed in an
+    /// agency's inbox, to that agency again (``inbox(_:)``).
     case original
     /// `case.ingress` with the original routing key: the router runs again, with dedupe.
     case ingress
-    /// `case.deliver` to one agency's inbox, bypassing the router. Only for a copy that was
-    /// addressed to that agency (already projected for it): anything else must pass the
-    /// router, or data minimisation would be skipped.
+    /// To one agency again: only for a copy the router had addressed to that agency. Stored as
+    /// the route `case.deliver`/agency; the replay publishes it to `case.ingress` with that agency
+    /// as the only recipient owed a copy, and the router delivers it there once more.
     case inbox(String)
 
     /// `original`, `ingress` or `inbox:AGENCY`.
@@ -57,14 +58,17 @@ public enum ReplayTarget: Sendable, Hashable, CustomStringConvertible {
             }
             return .success(ReplayRoute(exchange: topology.ingressExchange, routingKey: key))
         case .inbox(let agency):
-            guard originalExchange == topology.deliverExchange, let key = originalRoutingKey, !key.isEmpty else {
+            guard originalExchange == topology.deliverExchange, let key = originalRoutingKey, Self.isAgencyID(key) else {
                 return .failure(ReplayRefusal(
-                    "only a copy the router addressed to an agency may go straight to an inbox; this one must pass the router"))
+                    "only a copy the router addressed to an agency may be sent to that agency alone; this one goes to all its recipients"))
             }
             guard agency.isEmpty || key == agency else {
                 return .failure(ReplayRefusal("it was addressed to \(key), not to \(agency)"))
             }
-            return .success(ReplayRoute(exchange: topology.deliverExchange, routingKey: key))
+            guard let type = eventType, !type.isEmpty else {
+                return .failure(ReplayRefusal("its event type is not known, which the router needs"))
+            }
+            return .success(ReplayRoute(exchange: topology.ingressExchange, routingKey: type, recipient: key))
         }
     }
 
@@ -93,17 +97,21 @@ public struct ReplayTopology: Sendable, Hashable {
     public static let standard = ReplayTopology()
 }
 
-/// An exchange and routing key.
+/// An exchange and routing key, and for a copy sent to one agency again, that agency.
 public struct ReplayRoute: Sendable, Hashable, CustomStringConvertible {
     public var exchange: String
     public var routingKey: String
+    /// The one recipient the router is to deliver to (`x-drehscheibe-pending-recipients`);
+    /// nil: all the recipients the routing rules choose.
+    public var recipient: String?
 
-    public init(exchange: String, routingKey: String) {
+    public init(exchange: String, routingKey: String, recipient: String? = nil) {
         self.exchange = exchange
         self.routingKey = routingKey
+        self.recipient = recipient
     }
 
-    public var description: String { "\(exchange) → \(routingKey)" }
+    public var description: String { "\(exchange) → \(routingKey)" + (recipient.map { " (to \($0) only)" } ?? "") }
 }
 
 /// Which dead letters a replay takes.
@@ -220,11 +228,15 @@ public struct ReplayPayload: Sendable {
     public var route: ReplayRoute
     /// 1 on the first try; more when a resumed replay publishes it again.
     public var attempt: Int
+    /// The agency the hub vouches for as the original sender (``DeadLetter/sender``): the replay
+    /// speaks for it and nobody else. Never read from the stored headers.
+    public var sender: String?
 
     public init(
         jobID: String, deadLetterID: DeadLetterID, messageID: String?, body: [UInt8], properties: MessageProperties, route: ReplayRoute,
-        attempt: Int
+        attempt: Int, sender: String?
     ) {
+        self.sender = sender
         self.jobID = jobID
         self.deadLetterID = deadLetterID
         self.messageID = messageID

@@ -14,6 +14,7 @@ enum Migrations {
         Migration(version: 1, statements: version1),
         Migration(version: 2, statements: version2),
         Migration(version: 3, statements: version3),
+        Migration(version: 4, statements: version4),
     ]
 
     static func apply(on backend: some SQLBackend, logger: Logger) async throws {
@@ -150,5 +151,18 @@ enum Migrations {
     /// written before stay NULL here; their own per-message audit records cover them.
     private static func version3(_ dialect: SQLDialect) -> [String] {
         ["ALTER TABLE routing_log ADD COLUMN audit_sequence BIGINT"]
+    }
+
+    /// Where each dead letter came from (``DeadLetterOrigin``) and the sender the hub vouches
+    /// for, the only one a replay may speak for. Letters stored before are `unknown`: their
+    /// headers were read without asking who wrote them, so they are not replayed (fail closed).
+    /// A replay item may name the one agency the router is to deliver to again (every replay
+    /// goes through the router; none is published to an inbox directly any more).
+    private static func version4(_ dialect: SQLDialect) -> [String] {
+        [
+            "ALTER TABLE dead_letters ADD COLUMN origin TEXT NOT NULL DEFAULT 'unknown'",
+            "ALTER TABLE dead_letters ADD COLUMN sender TEXT",
+            "ALTER TABLE replay_items ADD COLUMN recipient TEXT",
+        ]
     }
 }

@@ -103,7 +103,15 @@ extension SQLValue {
 extension Date {
     /// Both backends keep instants as integer milliseconds since the Unix epoch: exact, sortable
     /// and the same in SQLite and PostgreSQL (and in the audit hash).
-    var milliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
+    /// Saturating: a date read off the wire (an `x-death` time of 2^64 - 1 seconds, say) must be
+    /// stored, not trap the process.
+    var milliseconds: Int64 {
+        let value = (timeIntervalSince1970 * 1000).rounded()
+        if value.isNaN { return 0 }
+        if value >= 9_223_372_036_854_775_807.0 { return .max }
+        if value <= -9_223_372_036_854_775_808.0 { return .min }
+        return Int64(value)
+    }
 
     init(milliseconds: Int64) { self.init(timeIntervalSince1970: Double(milliseconds) / 1000) }
 }
