@@ -49,7 +49,7 @@ public struct AgencyAdapter: Sendable {
         let outbox = try OutboxWriter(outbox: configuration.outbox, codec: codec, logger: logger)
         let handled = try HandledMessages(file: configuration.state.appendingPathComponent("handled-messages.log"))
         let consumer = InboxConsumer(
-            configuration: .init(agency: configuration.agency, connection: named("inbox"), brokerUser: configuration.brokerUser),
+            configuration: .init(agency: configuration.agency, connection: named("inbox")),
             handled: handled, handler: outbox, logger: logger)
         let dropFolder = try DropFolder(
             inbox: configuration.inbox, processed: configuration.processed, failed: configuration.failed, intake: intake,
