@@ -30,6 +30,12 @@ public struct ConversionError: Error, Sendable, Hashable, CustomStringConvertibl
         public static let notAProducer = Code("native.not-a-producer")
         /// The event does not match its schema (offline validation against Schemas/).
         public static let invalid = Code("native.invalid")
+        /// An XML document with a document type declaration, in whatever encoding: the
+        /// formats have none, and a DTD is how entity-expansion attacks get in.
+        public static let documentType = Code("native.document-type")
+        /// An XML document in an encoding the adapter does not read, not valid in its
+        /// encoding, or declaring another encoding than it is in.
+        public static let encoding = Code("native.encoding")
     }
 
     /// One schema violation of an event converted from the document (code ``Code/invalid``).
