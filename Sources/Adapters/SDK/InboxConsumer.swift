@@ -212,7 +212,7 @@ public final class InboxConsumer: Service, Sendable {
             logger.warning("rejection refused; the broker redelivers the message", metadata: metadata.merging(["amqp.error": "\(error)"]) { $1 })
             return
         }
-        logger.error("rejected to the dead letters after the handler failed", metadata: metadata)
+        logger.error("rejected to the dead letters", metadata: metadata)
         notifications.yield(.deadLettered(messageID: messageID, reason: String(reason.prefix(1000))))
     }
 
