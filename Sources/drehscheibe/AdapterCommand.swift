@@ -16,7 +16,9 @@ struct AdapterCommand: AsyncParsableCommand {
         discussion: """
             Agencies: abh (--office), av (--office = mission), lpol (--office = Land, e.g. by), aa, bamf, bpol, bka, bfv, \
             bsi, ba, bva. The configuration (directories, HTTP port, broker user) is read from \
-            deploy/adapters/<agency id>.json unless --config names another file. The broker password comes from the \
+            deploy/adapters/<agency id>.json unless --config names another file. POST /documents to the HTTP intake \
+            needs Authorization: Bearer <token>, the token from http.tokenFile or from <state>/http-token (generated \
+            on first start, mode 0600). The broker password comes from the \
             environment: DREHSCHEIBE_AMQP_URL (full URL) or DREHSCHEIBE_AMQP_PASSWORD.
             """)
 
@@ -54,6 +56,8 @@ struct AdapterCommand: AsyncParsableCommand {
         logger.info("adapter starting", metadata: [
             "adapter.agency": "\(id)", "adapter.inbox": "\(configuration.inbox.path)", "adapter.outbox": "\(configuration.outbox.path)",
             "adapter.spool.pending": "\(adapter.publisher.spool.count)", "amqp.url": "\(connection.redactedURL)",
+            // Where agency systems find the intake's token; never the token itself.
+            "adapter.http.token-file": "\(adapter.intakeToken?.file.path ?? "-")",
         ])
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: adapter.services.map {

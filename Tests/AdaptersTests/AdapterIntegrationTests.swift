@@ -4,9 +4,6 @@ import CaseModel
 import Foundation
 import Testing
 import TestSupport
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 @Suite("Agency adapters through the hub", .serialized)
 struct AdapterIntegrationTests {
@@ -42,14 +39,11 @@ struct AdapterIntegrationTests {
         let hub = try await Hub()
         let bka = try await RunningAdapter("bka", hub: hub, httpPort: 0)
         defer { bka.remove() }
-        let port = try await bka.httpPort()
+        let client = try await bka.intakeClient()
+        let token = try bka.intakeToken()
         func post(_ document: NativeDocument) async throws -> (Int, JSONValue) {
-            var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/documents")!)
-            request.httpMethod = "POST"
-            request.setValue(document.format.mediaType, forHTTPHeaderField: "Content-Type")
-            request.httpBody = Data(document.bytes)
-            let (data, response) = try await URLSession.shared.data(for: request)
-            return ((response as? HTTPURLResponse)?.statusCode ?? 0, try JSONParser().parse(Array(data)))
+            let reply = try await client.post(document, token: token)
+            return (reply.status, reply.body ?? .null)
         }
         let (status, body) = try await post(try nativeExample("bka", "valid-security-check-answer.json"))
         #expect(status == 202)
@@ -64,6 +58,43 @@ struct AdapterIntegrationTests {
         let name = try #require(report["document"]?.stringValue)
         #expect(FileManager.default.fileExists(atPath: bka.adapter.configuration.failed.appendingPathComponent(name).path))
         #expect(FileManager.default.fileExists(atPath: bka.adapter.configuration.failed.appendingPathComponent(name + ".error.json").path))
+        try await bka.stop()
+        try await hub.stop()
+    }
+
+    @Test("HTTP intake: without the token 401, from a browser 403 (token or not, also a cross-site simple form POST), no CORS preflight answer; nothing taken")
+    func httpDoor() async throws {
+        let hub = try await Hub(router: false)
+        let bka = try await RunningAdapter("bka", hub: hub, httpPort: 0)
+        defer { bka.remove() }
+        let client = try await bka.intakeClient()
+        let token = try bka.intakeToken()
+        let document = try nativeExample("bka", "valid-security-check-answer.json")
+
+        let missing = try await client.send(headers: ["Content-Type": "application/json"], body: document.bytes)
+        #expect(missing.status == 401)
+        #expect(missing.headers["www-authenticate"]?.hasPrefix("Bearer") == true)
+        #expect(try await client.post(document, token: String(token.reversed())).status == 401)
+        #expect(try await client.send(headers: ["Content-Type": "application/json", "Authorization": "Basic YmthOmJrYQ=="], body: document.bytes).status == 401)
+
+        // What a web page can make a browser send: a form post, cross-site, no token.
+        let form = try await client.send(headers: [
+            "Content-Type": "application/x-www-form-urlencoded", "Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site",
+        ], body: Array("x=1".utf8))
+        #expect(form.status == 403)
+        #expect(try await client.post(document, token: token, extra: ["Origin": "https://evil.example"]).status == 403)
+        #expect(try await client.post(document, token: token, extra: ["Sec-Fetch-Site": "same-site"]).status == 403)
+        #expect(try await client.send("GET", "/health", headers: ["Origin": "https://evil.example"]).status == 403)
+        // The preflight a page needs before it may send Authorization is never granted.
+        let preflight = try await client.send("OPTIONS", headers: [
+            "Origin": "https://evil.example", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization",
+        ])
+        #expect(preflight.headers["access-control-allow-origin"] == nil && preflight.headers["access-control-allow-headers"] == nil)
+        #expect(bka.adapter.publisher.spool.count == 0, "nothing was taken")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: bka.adapter.configuration.failed.path).isEmpty)
+
+        #expect(try await client.send("GET", "/health").status == 200)
+        #expect(try await client.post(document, token: token).status == 202)
         try await bka.stop()
         try await hub.stop()
     }

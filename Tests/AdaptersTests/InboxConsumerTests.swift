@@ -67,7 +67,13 @@ struct InboxConsumerTests {
         return message
     }
 
-    @Test("a failing handler is retried with backoff, then dead-lettered with its error and acknowledged")
+    /// The most recent `x-death` entry (RabbitMQ lists it first).
+    static func latestDeath(_ headers: FieldTable) -> FieldTable? {
+        guard case .array(let entries)? = headers["x-death"], case .table(let entry)? = entries.first else { return nil }
+        return entry
+    }
+
+    @Test("a failing handler is retried with backoff, then rejected: the broker dead-letters the original with x-death (rejected, inbox.<agency>)")
     func deadLetter() async throws {
         let hub = try await Hub(router: false)
         let state = temporaryDirectory("consumer")
@@ -78,23 +84,45 @@ struct InboxConsumerTests {
         let event = try fresh(try canonicalExample("asylum.decision-issued.v1"))
         let message = Self.routed(event)
         try await hub.publish(message, exchange: "case.deliver", routingKey: "abh.berlin")
-        _ = try await first(events) { if case .deadLettered(event.id, _) = $0 { true } else { false } }
+        let rejected = try await first(events) { if case .deadLettered(event.id, _) = $0 { true } else { false } }
+        guard case .deadLettered(_, let reason) = rejected else { return }
+        #expect(reason == "case system unavailable (HTTP 503)", "the handler's reason is in the adapter's events (and log)")
         #expect(handler.calls.withLock { $0 } == [event.id, event.id, event.id])
 
         let dead = try #require(try await hub.take(1, from: "dead.letters").first)
         let headers = dead.properties.headers ?? [:]
         #expect(dead.body == message.body, "the original, byte for byte")
-        #expect(dead.routingKey == event.type)
+        #expect(dead.exchange == "case.dead")
+        #expect(dead.routingKey == "abh.berlin", "the broker keeps the original routing key")
         #expect(dead.properties.messageID == event.id)
-        #expect(dead.properties.userID == "abh.berlin")
-        #expect(headers["x-drehscheibe-error-code"]?.stringValue == "handler-failed")
-        #expect(headers["x-drehscheibe-stage"]?.stringValue == "consume")
-        #expect(headers["x-drehscheibe-reason"]?.stringValue == "case system unavailable (HTTP 503)")
-        #expect(headers["x-drehscheibe-attempts"]?.int64Value == 3)
-        #expect(headers["x-drehscheibe-first-failure"]?.stringValue != nil && headers["x-drehscheibe-last-failure"]?.stringValue != nil)
-        #expect(headers["x-drehscheibe-original-exchange"]?.stringValue == "case.deliver")
-        #expect(headers["x-drehscheibe-original-routing-key"]?.stringValue == "abh.berlin")
-        #expect(try await hub.depth("inbox.abh.berlin") == 0, "acknowledged")
+        #expect(headers["x-drehscheibe-error-code"] == nil, "the adapter adds no failure context: it cannot publish to case.dead")
+        let death = try #require(Self.latestDeath(headers))
+        #expect(death["reason"]?.stringValue == "rejected")
+        #expect(death["queue"]?.stringValue == "inbox.abh.berlin")
+        #expect(death["exchange"]?.stringValue == "case.deliver")
+        guard case .array(let keys)? = death["routing-keys"] else { throw TestFailure("x-death has no routing-keys") }
+        #expect(keys.first?.stringValue == "abh.berlin")
+        #expect(try await hub.depth("inbox.abh.berlin") == 0, "settled")
+        try await consumer.stop()
+        try await hub.stop()
+    }
+
+    @Test("an undecodable delivery is rejected at once, without calling the handler, and dead-lettered by the broker")
+    func undecodable() async throws {
+        let hub = try await Hub(router: false)
+        let state = temporaryDirectory("consumer")
+        defer { try? FileManager.default.removeItem(at: state) }
+        let handler = Handler(failures: 0)
+        let consumer = try Self.start("abh.berlin", hub: hub, handler: handler, state: state, attempts: 3)
+        let events = consumer.consumer.events()
+        let id = UUID().uuidString.lowercased()
+        try await hub.publish(
+            Message(body: Array("not an envelope".utf8), properties: BasicProperties(messageID: id)), exchange: "case.deliver", routingKey: "abh.berlin")
+        _ = try await first(events) { if case .deadLettered(id, _) = $0 { true } else { false } }
+        let dead = try #require(try await hub.take(1, from: "dead.letters").first)
+        #expect(dead.body == Array("not an envelope".utf8))
+        #expect(Self.latestDeath(dead.properties.headers ?? [:])?["reason"]?.stringValue == "rejected")
+        #expect(handler.calls.withLock { $0.isEmpty })
         try await consumer.stop()
         try await hub.stop()
     }

@@ -30,6 +30,21 @@ public struct ConversionError: Error, Sendable, Hashable, CustomStringConvertibl
         public static let notAProducer = Code("native.not-a-producer")
         /// The event does not match its schema (offline validation against Schemas/).
         public static let invalid = Code("native.invalid")
+        /// An XML document with a document type declaration, in whatever encoding: the
+        /// formats have none, and a DTD is how entity-expansion attacks get in.
+        public static let documentType = Code("native.document-type")
+        /// An XML document in an encoding the adapter does not read, not valid in its
+        /// encoding, or declaring another encoding than it is in.
+        public static let encoding = Code("native.encoding")
+        /// A dropped file larger than ``NativeDocument/maximumBytes``; refused before it is read.
+        public static let tooLarge = Code("native.too-large")
+        /// A dropped file that is a symbolic link or has more than one name (a hard link):
+        /// the adapter reads only files the sender put into the inbox itself.
+        public static let linkedFile = Code("native.linked-file")
+        /// A dropped entry that is no regular file (a directory, a FIFO, a socket, a device).
+        public static let notARegularFile = Code("native.not-a-regular-file")
+        /// A dropped file the adapter may not open or read (its permissions).
+        public static let unreadable = Code("native.unreadable")
     }
 
     /// One schema violation of an event converted from the document (code ``Code/invalid``).

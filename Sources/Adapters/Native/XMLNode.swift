@@ -5,8 +5,8 @@ import FoundationXML
 
 /// A small XML element tree for the agencies' XML formats: namespace-aware element names,
 /// attributes, child elements and text. Mixed content (text beside child elements) and
-/// document type declarations are refused: the formats have neither, and a DTD is how
-/// entity-expansion attacks get in.
+/// document type declarations (in any encoding, see ``XMLScreening``) are refused: the formats
+/// have neither, and a DTD is how entity-expansion attacks get in.
 public struct XMLNode: Sendable, Hashable {
     /// Local name (without prefix).
     public var name: String
@@ -41,11 +41,14 @@ extension XMLNode {
         guard bytes.count <= NativeDocument.maximumBytes else {
             throw ConversionError(.syntax, "the document has more than \(NativeDocument.maximumBytes) bytes")
         }
-        // XMLParser has no switch for DTDs; the formats never use one, so refuse it up front.
-        if bytes.count >= 9, String(decoding: bytes, as: UTF8.self).range(of: "<!DOCTYPE", options: .caseInsensitive) != nil {
-            throw ConversionError(.syntax, "document type declarations are not allowed")
+        // XMLParser has no switch for DTDs; the formats never use one, so refuse it up front,
+        // in whatever encoding, and give the parser only the UTF-8 text the check read.
+        let utf8: [UInt8]
+        switch XMLScreening.screen(bytes) {
+        case .accepted(let text, _): utf8 = text
+        case let refused: throw refused.error ?? ConversionError(.syntax, "the document was refused")
         }
-        let parser = XMLParser(data: Data(bytes))
+        let parser = XMLParser(data: Data(utf8))
         parser.shouldProcessNamespaces = true
         parser.shouldResolveExternalEntities = false
         let builder = TreeBuilder()

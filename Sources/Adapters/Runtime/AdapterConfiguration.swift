@@ -18,8 +18,14 @@ import Foundation
 ///
 /// `directory` (relative to the working directory) holds `inbox/` (native documents to send),
 /// `outbox/` (native documents received), `processed/`, `failed/` and `state/` (spool, record
-/// of handled messages); each can be set on its own (`"inbox": "/srv/xab/out"`). The broker URL
-/// carries no password: it comes from the environment (``brokerURL(environment:)``).
+/// of handled messages, the generated HTTP intake token); each can be set on its own
+/// (`"inbox": "/srv/xab/out"`). The broker URL carries no password: it comes from the
+/// environment (``brokerURL(environment:)``).
+///
+/// The HTTP intake listens on loopback unless `http.allowNonLoopback` is true
+/// (``IntakeEndpoint/binding(host:allowNonLoopback:)``), and takes documents only with the
+/// bearer token in `http.tokenFile`, or in `state/http-token`, generated on first start
+/// (``IntakeToken``).
 public struct AdapterConfiguration: Sendable {
     public var agency: AgencyID
     public var brokerUser: String
@@ -30,14 +36,20 @@ public struct AdapterConfiguration: Sendable {
     public var processed: URL
     public var failed: URL
     public var state: URL
-    /// Loopback address of the HTTP intake; nil: no HTTP endpoint.
+    /// Address of the HTTP intake: loopback unless ``httpAllowNonLoopback``.
     public var httpHost: String
+    /// Port of the HTTP intake; nil: no HTTP endpoint.
     public var httpPort: Int?
+    /// The file holding the intake's bearer token; nil: `state/http-token`, generated when missing.
+    public var httpTokenFile: URL?
+    /// Lets the intake listen on an address other than loopback (`http.allowNonLoopback`).
+    public var httpAllowNonLoopback: Bool
     public var pollInterval: Duration
 
     /// A configuration with every directory under `root`.
     public init(agency: AgencyID, root: URL, brokerUser: String? = nil, broker: String? = nil, httpPort: Int? = nil,
-                httpHost: String = "127.0.0.1", pollInterval: Duration = .milliseconds(200)) {
+                httpHost: String = "127.0.0.1", httpTokenFile: URL? = nil, httpAllowNonLoopback: Bool = false,
+                pollInterval: Duration = .milliseconds(200)) {
         self.agency = agency
         self.brokerUser = brokerUser ?? agency.rawValue
         self.broker = broker
@@ -48,13 +60,23 @@ public struct AdapterConfiguration: Sendable {
         state = root.appendingPathComponent("state")
         self.httpHost = httpHost
         self.httpPort = httpPort
+        self.httpTokenFile = httpTokenFile
+        self.httpAllowNonLoopback = httpAllowNonLoopback
         self.pollInterval = pollInterval
+    }
+
+    /// The HTTP intake's bearer token (read, or generated on first use); nil without an intake.
+    public func intakeToken() throws(AdapterError) -> IntakeToken? {
+        guard httpPort != nil else { return nil }
+        return try IntakeToken.load(configured: httpTokenFile, state: state)
     }
 
     private struct File: Decodable {
         struct HTTP: Decodable {
             var host: String?
             var port: Int?
+            var tokenFile: String?
+            var allowNonLoopback: Bool?
         }
 
         var agency: String
@@ -87,8 +109,13 @@ public struct AdapterConfiguration: Sendable {
         let root = path(parsed.directory ?? ".state/adapters/\(agency.rawValue)", relativeTo: base)
         var configuration = AdapterConfiguration(
             agency: agency, root: root, brokerUser: parsed.brokerUser, broker: parsed.broker, httpPort: parsed.http?.port,
-            httpHost: parsed.http?.host ?? "127.0.0.1",
+            httpHost: parsed.http?.host ?? "127.0.0.1", httpTokenFile: parsed.http?.tokenFile.map { path($0, relativeTo: root) },
+            httpAllowNonLoopback: parsed.http?.allowNonLoopback ?? false,
             pollInterval: .milliseconds(max(10, parsed.pollIntervalMilliseconds ?? 200)))
+        if configuration.httpPort != nil,
+           let refusal = IntakeEndpoint.binding(host: configuration.httpHost, allowNonLoopback: configuration.httpAllowNonLoopback).error {
+            throw AdapterError(.configuration, "\(file.path): \(refusal.detail)")
+        }
         if let inbox = parsed.inbox { configuration.inbox = path(inbox, relativeTo: root) }
         if let outbox = parsed.outbox { configuration.outbox = path(outbox, relativeTo: root) }
         if let processed = parsed.processed { configuration.processed = path(processed, relativeTo: root) }

@@ -22,6 +22,8 @@ public struct AgencyAdapter: Sendable {
     public let intake: DocumentIntake
     public let dropFolder: DropFolder
     public let outbox: OutboxWriter
+    /// The HTTP intake's bearer token; nil without an HTTP intake.
+    public let intakeToken: IntakeToken?
     /// The publisher, the consumer, the drop folder and, with a port, the HTTP intake.
     public let services: [any Service]
 
@@ -49,16 +51,20 @@ public struct AgencyAdapter: Sendable {
         let outbox = try OutboxWriter(outbox: configuration.outbox, codec: codec, logger: logger)
         let handled = try HandledMessages(file: configuration.state.appendingPathComponent("handled-messages.log"))
         let consumer = InboxConsumer(
-            configuration: .init(agency: configuration.agency, connection: named("inbox"), brokerUser: configuration.brokerUser),
+            configuration: .init(agency: configuration.agency, connection: named("inbox")),
             handled: handled, handler: outbox, logger: logger)
         let dropFolder = try DropFolder(
             inbox: configuration.inbox, processed: configuration.processed, failed: configuration.failed, intake: intake,
             pollInterval: configuration.pollInterval, logger: logger)
         var services: [any Service] = [publisher, consumer, dropFolder]
-        if let port = configuration.httpPort {
+        let intakeToken = try configuration.intakeToken()
+        if let port = configuration.httpPort, let intakeToken {
+            if let refusal = IntakeEndpoint.binding(host: configuration.httpHost, allowNonLoopback: configuration.httpAllowNonLoopback).error {
+                throw refusal
+            }
             services.append(IntakeEndpoint.application(
-                intake: intake, failed: configuration.failed, host: configuration.httpHost, port: port, logger: logger,
-                onServerRunning: onHTTPRunning))
+                intake: intake, failed: configuration.failed, host: configuration.httpHost, port: port, token: intakeToken,
+                logger: logger, onServerRunning: onHTTPRunning))
         }
         self.configuration = configuration
         self.codec = codec
@@ -67,6 +73,7 @@ public struct AgencyAdapter: Sendable {
         self.intake = intake
         self.dropFolder = dropFolder
         self.outbox = outbox
+        self.intakeToken = intakeToken
         self.services = services
     }
 }

@@ -2,16 +2,25 @@ import CaseModel
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// Watches an adapter's inbox directory for native documents, as agency systems drop them,
-/// and hands each to the ``DocumentIntake``.
+/// and hands each to the ``DocumentIntake``. Whatever is dropped is hostile input.
 ///
-/// A document is taken when its name has a known extension (`.xml`, `.json`, `.csv`) and does
-/// not start with `.`: writers put a file in place by renaming it (write `.name.part`, then
-/// rename), so a half-written file is never read. Accepted documents move to `processed/`;
-/// one that cannot be converted or validated moves to `failed/` with `<name>.error.json` next
-/// to it: never lost, never retried by itself. A file is moved only after its events are in
-/// the durable spool, so a crash in between reads it again, yielding the same message ids.
+/// - **Only finished files.** Writers put a file in place by renaming it (write
+///   `.name.part`, then rename). Names that mark a file in progress (starting with `.`, ending
+///   in `.part`, `.partial`, `.tmp`, `.crdownload` or `~`) are never taken, and any other
+///   entry is taken only once two consecutive scans, a poll interval apart, saw it unchanged
+///   (same file, size, modification and status-change time; ``readiness(name:previous:current:)``).
+/// - **Checked where it is read.** The file is opened with `O_NOFOLLOW` and checked on the
+///   descriptor (``DroppedFile``): a symbolic link, a hard link (more than one name), anything
+///   but a regular file, a file larger than ``NativeDocument/maximumBytes`` or one that changed
+///   since the scans is refused or left for later before a byte of it is read.
+/// - **Never silently dropped.** Accepted documents move to `processed/`; a document that
+///   cannot be converted or validated, and an entry refused by the checks above (including an
+///   unknown extension), moves to `failed/` with `<name>.error.json` next to it: never lost,
+///   never retried by itself. A file is moved only after its events are in the durable spool,
+///   so a crash in between reads it again, yielding the same message ids.
 ///
 /// There is no portable change notification for directories, so the folder is polled.
 public final class DropFolder: Service, Sendable {
@@ -28,6 +37,8 @@ public final class DropFolder: Service, Sendable {
     private let intake: DocumentIntake
     private let logger: Logger
     private let notifications = Notifications<Event>()
+    /// What the previous scan saw of each entry, by name.
+    private let observations = Mutex<[String: FileObservation]>([:])
 
     public init(inbox: URL, processed: URL, failed: URL, intake: DocumentIntake, pollInterval: Duration = .milliseconds(200), logger: Logger) throws(AdapterError) {
         for directory in [inbox, processed, failed] { try DurableFile.ensureDirectory(directory) }
@@ -57,33 +68,52 @@ public final class DropFolder: Service, Sendable {
         } catch is CancellationError {}
     }
 
-    /// Takes every document waiting, oldest first. Public so a caller can scan on demand.
+    /// Takes every document that is ready, oldest first. Public so a caller can scan on
+    /// demand; a new file is taken by the second scan that sees it unchanged.
     public func scan() throws(AdapterError) {
-        for file in pending() {
-            try take(file)
+        for (file, observation) in pending() {
+            try take(file, observation: observation)
         }
     }
 
-    /// Documents waiting, by modification time then name.
-    func pending() -> [URL] {
+    /// Documents ready to be taken, by modification time then name, with how this scan saw
+    /// them; remembers what it saw for the next scan.
+    func pending() -> [(URL, FileObservation)] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: inbox.path)) ?? []
-        var files: [(Date, String)] = []
-        for name in names where !name.hasPrefix(".") {
-            let url = inbox.appendingPathComponent(name)
-            guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path),
-                  attributes[.type] as? FileAttributeType == .typeRegular else { continue }
-            files.append(((attributes[.modificationDate] as? Date) ?? .distantPast, name))
+        var seen: [String: FileObservation] = [:]
+        for name in names {
+            guard let observation = FileObservation.entry(at: inbox.appendingPathComponent(name).path) else { continue }
+            seen[name] = observation
         }
-        return files.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map { inbox.appendingPathComponent($0.1) }
+        let previous = observations.withLock { observations in
+            defer { observations = seen }
+            return observations
+        }
+        let ready = seen.filter { Self.readiness(name: $0.key, previous: previous[$0.key], current: $0.value) == .ready }
+        return ready.sorted { ($0.value.modified, $0.value.modifiedNanoseconds, $0.key) < ($1.value.modified, $1.value.modifiedNanoseconds, $1.key) }
+            .map { (inbox.appendingPathComponent($0.key), $0.value) }
     }
 
-    private func take(_ file: URL) throws(AdapterError) {
+    private func take(_ file: URL, observation: FileObservation) throws(AdapterError) {
         let name = file.lastPathComponent
         guard let format = NativeDocument.Format(fileExtension: file.pathExtension) else {
             try reject(file, ConversionError(.unsupportedMessage, "unknown file type '.\(file.pathExtension)' (expected .xml, .json or .csv)"))
             return
         }
-        let bytes = try DurableFile.read(file)
+        let bytes: [UInt8]
+        switch DroppedFile.read(file.path, expected: observation) {
+        case .document(let document):
+            bytes = document
+        case .refused(let error):
+            try reject(file, error)
+            return
+        case .changed:
+            // Written or replaced since the scans: start the wait for it over.
+            _ = observations.withLock { $0.removeValue(forKey: name) }
+            return
+        case .vanished:
+            return
+        }
         let events: [CaseEvent]
         do {
             events = try intake.submit(NativeDocument(format: format, bytes: bytes))

@@ -4,22 +4,32 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 
-/// The HTTP intake of an agency adapter (Hummingbird, loopback only): agency systems that do
-/// not drop files POST their native documents.
+/// The HTTP intake of an agency adapter (Hummingbird): agency systems that do not drop files
+/// POST their native documents. Every request is hostile input until admitted:
 ///
-/// - `POST /documents` with `Content-Type: application/xml`, `application/json` or
-///   `text/csv` (or `?format=xml|json|csv`): converted, validated and spooled like a dropped
-///   file. `202 Accepted` with the message ids once they are durable; `422` with the same
-///   error report as a failed file's `.error.json` (the document is kept in `failed/` too);
-///   `503` when the spool cannot store it.
-/// - `GET /health`: the agency and the number of events waiting in the spool.
+/// - it listens on loopback unless the configuration explicitly allows another address
+///   (``binding(host:allowNonLoopback:)``);
+/// - browsers are refused, and `POST /documents` needs the adapter's bearer token
+///   (``admission(origin:fetchSite:authorization:token:)``, ``IntakeToken``), both decided
+///   from the headers before the body is read;
+/// - the body is read up to ``NativeDocument/maximumBytes``.
+///
+/// Paths:
+/// - `POST /documents` with `Authorization: Bearer <token>` and `Content-Type:
+///   application/xml`, `application/json` or `text/csv` (or `?format=xml|json|csv`):
+///   converted, validated and spooled like a dropped file. `202 Accepted` with the message ids
+///   once they are durable; `422` with the same error report as a failed file's `.error.json`
+///   (the document is kept in `failed/` too); `503` when the spool cannot store it; `401`
+///   without the right token; `403` from a browser.
+/// - `GET /health`: the agency and the number of events waiting in the spool (no token).
 public enum IntakeEndpoint {
     /// The Hummingbird application; run it as a `Service` in the adapter's service group.
     public static func application(
-        intake: DocumentIntake, failed: URL, host: String, port: Int, logger: Logger,
+        intake: DocumentIntake, failed: URL, host: String, port: Int, token: IntakeToken, logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some Service {
         let router = Router()
+        router.add(middleware: AdmissionMiddleware(token: token, protected: "/documents"))
         router.post("documents") { request, _ -> Response in
             let buffer = try await request.body.collect(upTo: NativeDocument.maximumBytes)
             let bytes = Array(buffer.readableBytesView)
@@ -61,7 +71,7 @@ public enum IntakeEndpoint {
             logger: logger)
     }
 
-    private static func json(_ status: HTTPResponse.Status, _ value: JSONValue) -> Response {
+    static func json(_ status: HTTPResponse.Status, _ value: JSONValue) -> Response {
         Response(
             status: status, headers: [.contentType: "application/json"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: value.serialized(pretty: true))))

@@ -9,9 +9,17 @@ import Synchronization
 /// the handler runs, then the message is acknowledged.
 ///
 /// - A handler that throws is retried in-process with exponential backoff, up to
-///   ``Configuration/maximumAttempts``; then the original message is dead-lettered to
-///   `case.dead` (routing key = its type) with the handler's error in `x-drehscheibe-*`
-///   headers (``HubHeader``), and acknowledged once the broker confirmed the dead letter.
+///   ``Configuration/maximumAttempts``; then the delivery is rejected (`basic.nack`, no
+///   requeue), and the broker dead-letters it: the `inboxes` policy of
+///   `deploy/rabbitmq/definitions.json` sends rejected inbox messages to `case.dead`
+///   (at-least-once), whence they reach `dead.letters` and the dead-letter store, the original
+///   byte for byte with an `x-death` entry (reason `rejected`, queue `inbox.<agency>`). An
+///   undecodable delivery is rejected the same way, without retries.
+///   Agencies have no write permission on `case.dead`, so the adapter cannot publish failure
+///   context there: the handler's error is only in the adapter's log ("handler failed",
+///   "rejected to the dead letters") and in ``Event/deadLettered(messageID:reason:)``.
+///   A rejected message is not recorded as handled: if the rejection is lost with the
+///   connection, the redelivery is tried again, and a later replay is handled.
 /// - Message ids already handled (``HandledMessages``, persistent) are acknowledged without
 ///   calling the handler again: the consumer is idempotent.
 /// - `message.rejected` receipts go to ``InboxHandler/onRejected(_:context:)``.
@@ -24,8 +32,6 @@ public final class InboxConsumer: Service, Sendable {
         public var connection: ConnectionConfiguration
         /// The queue; `inbox.<agency>` by default.
         public var queue: String
-        /// The broker user (`user_id` of dead letters).
-        public var brokerUser: String
         /// Unacknowledged deliveries the broker may send ahead.
         public var prefetch: UInt16
         /// Tries per message, the first included.
@@ -34,23 +40,20 @@ public final class InboxConsumer: Service, Sendable {
         public var retryBackoff: Backoff
         /// Waits between connection attempts.
         public var connectBackoff: Backoff
-        public var deadLetterExchange: String
 
         public init(
-            agency: AgencyID, connection: ConnectionConfiguration, queue: String? = nil, brokerUser: String? = nil,
+            agency: AgencyID, connection: ConnectionConfiguration, queue: String? = nil,
             prefetch: UInt16 = 16, maximumAttempts: Int = 5,
             retryBackoff: Backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(5)),
-            connectBackoff: Backoff = Backoff(), deadLetterExchange: String = "case.dead"
+            connectBackoff: Backoff = Backoff()
         ) {
             self.agency = agency
             self.connection = connection
             self.queue = queue ?? agency.inboxQueue
-            self.brokerUser = brokerUser ?? agency.rawValue
             self.prefetch = prefetch
             self.maximumAttempts = max(1, maximumAttempts)
             self.retryBackoff = retryBackoff
             self.connectBackoff = connectBackoff
-            self.deadLetterExchange = deadLetterExchange
         }
     }
 
@@ -60,6 +63,7 @@ public final class InboxConsumer: Service, Sendable {
         case handled(messageID: String, type: String)
         case duplicate(messageID: String)
         case retrying(messageID: String, attempt: Int)
+        /// Rejected for the broker to dead-letter; `reason` is the handler's error (not in the dead letter).
         case deadLettered(messageID: String, reason: String)
     }
 
@@ -100,7 +104,6 @@ public final class InboxConsumer: Service, Sendable {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 let input = try await connection.openChannel(publisherConfirms: false)
-                let output = try await connection.openChannel(publisherConfirms: true)
                 try await input.setPrefetch(configuration.prefetch)
                 let consumer = try await input.consume(queue: configuration.queue)
                 logger.info("consuming", metadata: ["amqp.queue": "\(configuration.queue)"])
@@ -109,10 +112,9 @@ public final class InboxConsumer: Service, Sendable {
                 failures = 0
                 defer { consuming.store(false, ordering: .relaxed) }
                 for try await delivery in consumer.cancelOnGracefulShutdown() {
-                    await process(delivery, output: output)
+                    await process(delivery)
                 }
                 try? await input.close()
-                try? await output.close()
             } catch {
                 // The consumer was cancelled by the broker or its channel closed: start over.
                 failures += 1
@@ -129,8 +131,8 @@ public final class InboxConsumer: Service, Sendable {
         logger.info("inbox consumer stopped")
     }
 
-    /// Handle (with retries) or skip, then acknowledge; dead-letter when every try failed.
-    private func process(_ delivery: Delivery, output: Channel) async {
+    /// Handle (with retries) or skip, then acknowledge; reject for dead-lettering when every try failed.
+    private func process(_ delivery: Delivery) async {
         let properties = delivery.properties
         let messageID = properties.messageID ?? ""
         var metadata: Logger.Metadata = ["message.id": "\(messageID)", "message.type": "\(properties.type ?? "-")"]
@@ -147,14 +149,13 @@ public final class InboxConsumer: Service, Sendable {
             metadata["case.id"] = "\(event.subject)"
         } catch {
             // Undecodable input fails the same way every time: no point in retrying.
-            await deadLetter(delivery, reason: "undecodable delivery: \(error)", attempts: 1, first: Date(), output: output)
+            deadLetter(delivery, reason: "undecodable delivery: \(error)", attempts: 1)
             return
         }
         var context = DeliveryContext(
             messageID: messageID, sender: properties.headers?[HubHeader.sender]?.stringValue,
             projection: properties.headers?[HubHeader.projection]?.stringValue,
             redelivered: delivery.redelivered, attempt: 1)
-        let firstFailure = Date()
         var lastError: (any Error)?
         for attempt in 1...configuration.maximumAttempts {
             context.attempt = attempt
@@ -180,7 +181,7 @@ public final class InboxConsumer: Service, Sendable {
             }
         }
         if let lastError {
-            await deadLetter(delivery, reason: "\(lastError)", attempts: configuration.maximumAttempts, first: firstFailure, output: output)
+            deadLetter(delivery, reason: "\(lastError)", attempts: configuration.maximumAttempts)
             return
         }
         do {
@@ -194,43 +195,24 @@ public final class InboxConsumer: Service, Sendable {
         notifications.yield(.handled(messageID: messageID, type: event.type))
     }
 
-    /// Publishes the original message to the dead-letter exchange with the failure context and
-    /// acknowledges it once confirmed; if the dead letter cannot be published, the message is
-    /// requeued to be tried again.
-    private func deadLetter(_ delivery: Delivery, reason: String, attempts: Int, first: Date, output: Channel) async {
+    /// Rejects the delivery without requeueing it, so the broker dead-letters it (the inbox
+    /// queues' `dead-letter-exchange` is `case.dead`). The reason stays in the log and the
+    /// event stream; the handled-message record is left alone, so a redelivery (a rejection
+    /// lost with the connection) or a replay is tried again.
+    private func deadLetter(_ delivery: Delivery, reason: String, attempts: Int) {
         let messageID = delivery.properties.messageID ?? ""
-        let now = Date()
-        let formatter = ISO8601DateFormatter()
-        var properties = delivery.properties
-        var headers = properties.headers ?? FieldTable()
-        headers[HubHeader.errorCode] = .string("handler-failed")
-        headers[HubHeader.stage] = .string("consume")
-        headers[HubHeader.reason] = .string(String(reason.prefix(1000)))
-        headers[HubHeader.attempts] = .int64(Int64(attempts))
-        headers[HubHeader.firstFailure] = .string(formatter.string(from: first))
-        headers[HubHeader.lastFailure] = .string(formatter.string(from: now))
-        headers[HubHeader.originalExchange] = .string(delivery.exchange)
-        headers[HubHeader.originalRoutingKey] = .string(delivery.routingKey)
-        headers[HubHeader.consumer] = .string(configuration.agency.rawValue)
-        properties.headers = headers
-        // RabbitMQ accepts only the publishing user as user_id.
-        properties.userID = configuration.brokerUser
-        properties.deliveryMode = .persistent
-        properties.expiration = nil
+        let metadata: Logger.Metadata = [
+            "message.id": "\(messageID)", "message.type": "\(delivery.properties.type ?? "-")", "adapter.attempts": "\(attempts)",
+            "adapter.error": "\(reason.prefix(1000))",
+        ]
         do {
-            try await output.publish(
-                Message(body: delivery.body, properties: properties), exchange: configuration.deadLetterExchange,
-                routingKey: properties.type ?? "unknown")
+            try delivery.nack(requeue: false)
         } catch {
-            logger.error("cannot dead-letter; the message is requeued", metadata: ["message.id": "\(messageID)", "amqp.error": "\(error)"])
-            requeue(delivery)
+            // A stale delivery (from before a reconnect): the broker redelivers it and it is tried again.
+            logger.warning("rejection refused; the broker redelivers the message", metadata: metadata.merging(["amqp.error": "\(error)"]) { $1 })
             return
         }
-        if !messageID.isEmpty { _ = try? handled.insert(messageID) }
-        acknowledge(delivery)
-        logger.error("dead-lettered after the handler failed", metadata: [
-            "message.id": "\(messageID)", "message.type": "\(delivery.properties.type ?? "-")", "adapter.attempts": "\(attempts)",
-        ])
+        logger.error("rejected to the dead letters", metadata: metadata)
         notifications.yield(.deadLettered(messageID: messageID, reason: String(reason.prefix(1000))))
     }
 

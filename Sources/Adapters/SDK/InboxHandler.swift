@@ -17,8 +17,9 @@ public struct DeliveryContext: Sendable {
 }
 
 /// Receives the events routed to an agency. Both methods may throw: the consumer retries with
-/// backoff and finally dead-letters the message with the error's description, so errors must
-/// not carry personal data. A handler may see an event again after a crash (at-least-once):
+/// backoff and finally rejects the message, which the broker dead-letters; the error's
+/// description is logged (not carried into the dead letter), so errors must not carry
+/// personal data. A handler may see an event again after a crash (at-least-once):
 /// make the effect idempotent, e.g. keyed by the message id.
 public protocol InboxHandler: Sendable {
     /// A case event routed to this agency.

@@ -158,6 +158,15 @@ final class RunningAdapter: Sendable {
         throw TestFailure("the HTTP intake did not start")
     }
 
+    /// The HTTP intake's bearer token, as an agency system reads it from the token file.
+    func intakeToken() throws -> String {
+        guard let file = adapter.intakeToken?.file else { throw TestFailure("the adapter has no HTTP intake") }
+        return String(decoding: try Data(contentsOf: file), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// A client for the HTTP intake once it listens.
+    func intakeClient() async throws -> IntakeClient { IntakeClient(port: try await httpPort()) }
+
     var desk: AdapterDesk {
         AdapterDesk(agency: adapter.configuration.agency, codec: adapter.codec, inbox: adapter.configuration.inbox,
                     outbox: adapter.configuration.outbox, failed: adapter.configuration.failed)
