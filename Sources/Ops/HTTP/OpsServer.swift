@@ -37,6 +37,7 @@ public struct OpsServer: Sendable {
 
     let operations: Operations
     let operators: OperatorDirectory
+    let loginGuard: LoginGuard
     let queues: any QueueInspector
     /// The broker user replays publish as (`drehscheibe-ops`).
     let replayAMQP: ConnectionConfiguration
@@ -48,14 +49,15 @@ public struct OpsServer: Sendable {
     let observeDeadLetters: @Sendable (DeadLetterConsumer.Stored) -> Void
 
     public init(
-        operations: Operations, operators: OperatorDirectory, queues: any QueueInspector, replayAMQP: ConnectionConfiguration,
-        consumerAMQP: ConnectionConfiguration? = nil, registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
-        configuration: Configuration = Configuration(), logger: Logger,
-        observeDeadLetters: @escaping @Sendable (DeadLetterConsumer.Stored) -> Void = { _ in }
+        operations: Operations, operators: OperatorDirectory, loginGuard: LoginGuard = LoginGuard(), queues: any QueueInspector,
+        replayAMQP: ConnectionConfiguration, consumerAMQP: ConnectionConfiguration? = nil,
+        registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), configuration: Configuration = Configuration(),
+        logger: Logger, observeDeadLetters: @escaping @Sendable (DeadLetterConsumer.Stored) -> Void = { _ in }
     ) {
         self.observeDeadLetters = observeDeadLetters
         self.operations = operations
         self.operators = operators
+        self.loginGuard = loginGuard
         self.queues = queues
         self.replayAMQP = replayAMQP
         self.consumerAMQP = consumerAMQP ?? replayAMQP
@@ -70,7 +72,10 @@ public struct OpsServer: Sendable {
         let store = operations.store
         let coordinator = ReplayCoordinator(amqp: replayAMQP, store: store, logger: logger)
         var services: [any Service] = []
+        // Shut down in reverse: the HTTP server first, ..., the login summary after every
+        // other writer of audit records, the store last.
         if configuration.runsStore { services.append(StoreService(store: store)) }
+        services.append(LoginSummaryService(loginGuard: loginGuard, store: store, logger: logger))
         var readiness: [ReadinessFlag] = []
         let consuming = Latch()
         if let queue = configuration.deadLetterQueue {
@@ -85,7 +90,7 @@ public struct OpsServer: Sendable {
         }
         services.append(coordinator)
         let api = OpsAPI(
-            operations: operations, operators: operators, queues: queues, replays: coordinator, metrics: OpsMetrics(registry: registry),
+            operations: operations, operators: operators, loginGuard: loginGuard, queues: queues, replays: coordinator, metrics: OpsMetrics(registry: registry),
             readiness: readiness, dashboard: try Dashboard(), configuration: .init(secureCookies: configuration.secureCookies),
             logger: logger)
         let url = URL(string: "http://\(configuration.host):\(configuration.port)")!
