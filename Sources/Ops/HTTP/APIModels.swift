@@ -229,6 +229,11 @@ public enum API {
         public var routingDecisions: Int
         public var lastSequence: Int64
         public var lastHash: String
+        /// Dead letters checked against their stored digests; replayed bodies checked.
+        public var deadLetters: Int
+        public var replayedBodies: Int
+        /// Dead letters older than the audit's coverage of them (not checked).
+        public var uncoveredDeadLetters: Int
         public var problems: [Problem]
 
         public init(_ v: AuditVerification) {
@@ -237,6 +242,9 @@ public enum API {
             routingDecisions = v.routingDecisions
             lastSequence = v.lastSequence
             lastHash = v.lastHash
+            deadLetters = v.deadLetters
+            replayedBodies = v.replayedBodies
+            uncoveredDeadLetters = v.uncoveredDeadLetters
             problems = v.problems.map { Problem(kind: $0.kind.rawValue, sequence: $0.sequence, message: $0.message) }
         }
     }

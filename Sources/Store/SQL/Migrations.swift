@@ -1,3 +1,4 @@
+import CaseModel
 import Foundation
 import Logging
 
@@ -8,12 +9,15 @@ enum Migrations {
     struct Migration: Sendable {
         var version: Int64
         var statements: @Sendable (SQLDialect) -> [String]
+        /// Runs after the statements, in the same transaction.
+        var then: (@Sendable (any SQLSession) async throws -> Void)? = nil
     }
 
     static let all: [Migration] = [
         Migration(version: 1, statements: version1),
         Migration(version: 2, statements: version2),
         Migration(version: 3, statements: version3),
+        Migration(version: 4, statements: { _ in [] }, then: version4),
     ]
 
     static func apply(on backend: some SQLBackend, logger: Logger) async throws {
@@ -30,6 +34,7 @@ enum Migrations {
                 for statement in migration.statements(session.dialect) {
                     try await session.execute(statement)
                 }
+                try await migration.then?(session)
                 try await session.execute(
                     "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", [.integer(migration.version), .init(Date())])
                 applied.append(migration.version)
@@ -150,5 +155,22 @@ enum Migrations {
     /// written before stay NULL here; their own per-message audit records cover them.
     private static func version3(_ dialect: SQLDialect) -> [String] {
         ["ALTER TABLE routing_log ADD COLUMN audit_sequence BIGINT"]
+    }
+
+    /// From here on storing a dead letter writes a `dead-letter.stored` record
+    /// (``DeadLetterCoverage``). A store that holds dead letters already gets one record saying
+    /// how many there were and up to which id: those have no such record, and `audit verify`
+    /// counts them instead of reporting them; any other dead letter without one was written
+    /// into the database directly. A new store gets no record.
+    private static func version4(_ session: any SQLSession) async throws {
+        guard let row = try await session.query("SELECT COUNT(*) AS n, MAX(id) AS last FROM dead_letters").first else { return }
+        let count = try row.int("n")
+        guard count > 0 else { return }
+        _ = try await AuditWriter.append(
+            [AuditEntry(
+                actor: AuditActor(name: "store", role: "service"), action: DeadLetterCoverage.legacyMarker, subject: "dead-letters",
+                reason: "dead letters stored from now on are audited with the digests of their bodies",
+                details: ["deadLetters": .number(JSONNumber(count)), "lastDeadLetterID": .number(JSONNumber(try row.int("last")))])],
+            in: session)
     }
 }

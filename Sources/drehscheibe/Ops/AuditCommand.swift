@@ -12,7 +12,7 @@ struct AuditCommand: AsyncParsableCommand {
 struct AuditVerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Check the hash chain; name every changed, removed or reordered record.",
+        abstract: "Check the hash chain and the dead letters; name every changed, removed or reordered record.",
         discussion: """
             Prints the last record's SEQUENCE:HASH. Keep it somewhere else (a ticket, a second system) and pass it as \
             --anchor next time: that also catches a chain rewritten from the anchor on, which the chain alone cannot.
@@ -32,11 +32,16 @@ struct AuditVerifyCommand: AsyncParsableCommand {
         }
         if json {
             try OpsCLI.printJSON(API.Verification(verification))
-        } else if verification.isIntact {
-            print("audit log intact: \(verification.recordCount) records, covering \(verification.routingDecisions) routing decisions; anchor \(verification.lastSequence):\(verification.lastHash)")
         } else {
-            print("audit log BROKEN (\(verification.problems.count) problem(s) in \(verification.recordCount) records):")
-            for problem in verification.problems { print("  [\(problem.kind.rawValue)] \(problem.message)") }
+            if verification.isIntact {
+                print("audit log intact: \(verification.recordCount) records, covering \(verification.routingDecisions) routing decisions and \(verification.deadLetters) dead letters (\(verification.replayedBodies) replayed bodies); anchor \(verification.lastSequence):\(verification.lastHash)")
+            } else {
+                print("audit log BROKEN (\(verification.problems.count) problem(s) in \(verification.recordCount) records):")
+                for problem in verification.problems { print("  [\(problem.kind.rawValue)] \(problem.message)") }
+            }
+            if verification.uncoveredDeadLetters > 0 {
+                print("  \(verification.uncoveredDeadLetters) dead letter(s) were stored before the audit covered them: their bodies are not checked")
+            }
         }
         if !verification.isIntact { throw ExitCode(1) }
     }
