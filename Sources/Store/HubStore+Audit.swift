@@ -19,11 +19,12 @@ extension HubStore {
     }
 
     /// Checks the whole chain: every record's hash, the links between records, the head, the
-    /// anchor if given, the routing-log rows each `route.recorded` record covers, and the dead letters and edits
+    /// anchor if given, the latest signed checkpoint if given (``AuditCheckpointFiles``), the
+    /// routing-log rows each `route.recorded` record covers, and the dead letters and edits
     /// against the digests their records name (``DeadLetterCoverage``). Names each changed,
     /// removed or reordered record. Reads the whole log (and the covered part of the routing
     /// log) into memory, and every dead letter's body once, to hash it.
-    public func verifyAudit(anchor: AuditAnchor? = nil) async throws -> AuditVerification {
+    public func verifyAudit(anchor: AuditAnchor? = nil, checkpoint: AuditCheckpointEvidence? = nil) async throws -> AuditVerification {
         let (records, head, routing, letters, edits) = try await read { session in
             let records = try await session.query("SELECT * FROM audit_log ORDER BY sequence").map(AuditWriter.record)
             let head = try await session.query("SELECT sequence, hash FROM audit_head WHERE id = 1").first.map {
@@ -40,6 +41,11 @@ extension HubStore {
         verification.deadLetters = coverage.deadLetters
         verification.replayedBodies = coverage.replayedBodies
         verification.uncoveredDeadLetters = coverage.uncovered
+        if let checkpoint {
+            let problems = AuditChain.verify(records, against: checkpoint)
+            verification.problems += problems
+            if problems.isEmpty { verification.checkpoint = checkpoint.latest }
+        }
         return verification
     }
 }

@@ -21,10 +21,15 @@ public struct OpsServer: Sendable {
         public var runsStore: Bool
         /// Installs SIGTERM/SIGINT handlers for a graceful shutdown (off in tests).
         public var handlesSignals: Bool
+        /// Where to sign checkpoints of the audit chain (nil: none are signed).
+        public var auditCheckpoints: AuditCheckpointFiles?
+        /// How often to sign one while the chain grows (also at start and at shutdown).
+        public var auditCheckpointInterval: Duration
 
         public init(
             host: String = "127.0.0.1", port: Int = 8480, deadLetterQueue: String? = "dead.letters", secureCookies: Bool = true,
-            runsStore: Bool = true, handlesSignals: Bool = true
+            runsStore: Bool = true, handlesSignals: Bool = true, auditCheckpoints: AuditCheckpointFiles? = nil,
+            auditCheckpointInterval: Duration = .seconds(60)
         ) {
             self.host = host
             self.port = port
@@ -32,6 +37,8 @@ public struct OpsServer: Sendable {
             self.secureCookies = secureCookies
             self.runsStore = runsStore
             self.handlesSignals = handlesSignals
+            self.auditCheckpoints = auditCheckpoints
+            self.auditCheckpointInterval = auditCheckpointInterval
         }
     }
 
@@ -72,9 +79,12 @@ public struct OpsServer: Sendable {
         let store = operations.store
         let coordinator = ReplayCoordinator(amqp: replayAMQP, store: store, logger: logger)
         var services: [any Service] = []
-        // Shut down in reverse: the HTTP server first, ..., the login summary after every
-        // other writer of audit records, the store last.
+        // Shut down in reverse: the HTTP server first, ..., the login summary and the last
+        // checkpoint after every other writer of audit records, the store last.
         if configuration.runsStore { services.append(StoreService(store: store)) }
+        if let files = configuration.auditCheckpoints {
+            services.append(AuditCheckpointService(files: files, store: store, interval: configuration.auditCheckpointInterval, logger: logger))
+        }
         services.append(LoginSummaryService(loginGuard: loginGuard, store: store, logger: logger))
         var readiness: [ReadinessFlag] = []
         let consuming = Latch()

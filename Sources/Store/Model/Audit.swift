@@ -63,8 +63,10 @@ public struct AuditVerification: Sendable, Hashable {
             case reordered
             /// Records are missing from the end (the head names more).
             case truncated
-            /// The head or an anchor does not match the records.
+            /// The head, an anchor or a signed checkpoint does not match the records.
             case headMismatch = "head-mismatch"
+            /// A signed checkpoint is missing, malformed or not signed by the checkpoint key.
+            case checkpoint
             /// A dead letter or edit is in the database without the audit record that storing
             /// or editing it writes, or a record names one that is gone.
             case unaudited
@@ -90,6 +92,8 @@ public struct AuditVerification: Sendable, Hashable {
     public var replayedBodies = 0
     /// Dead letters stored before the chain covered them (a store older than that): not checked.
     public var uncoveredDeadLetters = 0
+    /// The latest signed checkpoint, when one was checked and the chain still reaches it.
+    public var checkpoint: AuditCheckpoint?
     public var lastSequence: Int64
     /// The hash of the last record: keep it elsewhere (an anchor) to detect a rewritten chain.
     public var lastHash: String
