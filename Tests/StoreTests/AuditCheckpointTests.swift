@@ -94,7 +94,10 @@ struct AuditCheckpointTests {
     func signsOnlyWhenTheChainGrewAndContinuesTheLastCheckpoint(_ backend: Backend) async throws {
         try await withStore(backend) { store, _ in
             try await withFiles { files in
-                #expect(try await files.writeCheckpoint(of: store) == .empty)
+                // An empty chain is signed as #0, so a checkpoint exists from the start.
+                guard case .signed(let empty) = try await files.writeCheckpoint(of: store) else { throw FixtureError(message: "not signed") }
+                #expect(empty.sequence == 0)
+                #expect(try await store.verifyAudit(checkpoint: try files.evidence()!).checkpoint == empty)
                 try await appendFive(store)
                 guard case .signed(let first) = try await files.writeCheckpoint(of: store) else { throw FixtureError(message: "not signed") }
                 #expect(try await files.writeCheckpoint(of: store) == .unchanged(first))
@@ -102,7 +105,7 @@ struct AuditCheckpointTests {
                 guard case .signed(let second) = try await files.writeCheckpoint(of: store) else { throw FixtureError(message: "not signed") }
                 #expect(second.sequence == 6)
                 let lines = try String(contentsOf: files.checkpointsFile, encoding: .utf8).split(separator: "\n")
-                #expect(lines.count == 2)
+                #expect(lines.count == 3)
                 #expect(try files.latest(signedBy: try #require(try files.publicKey())).checkpoint == second)
             }
         }

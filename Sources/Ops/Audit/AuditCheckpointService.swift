@@ -15,17 +15,20 @@ public struct AuditCheckpointService: Service {
     let store: HubStore
     let interval: Duration
     let logger: Logger
+    let readiness: ReadinessFlag?
     let observe: @Sendable (AuditCheckpointOutcome) -> Void
 
-    /// `observe` is called after each attempt (tests).
+    /// `readiness` is set once the first checkpoint was attempted (for `/readyz`: `audit
+    /// verify` right after start finds it); `observe` is called after each attempt (tests).
     public init(
-        files: AuditCheckpointFiles, store: HubStore, interval: Duration = .seconds(60), logger: Logger,
+        files: AuditCheckpointFiles, store: HubStore, interval: Duration = .seconds(60), logger: Logger, readiness: ReadinessFlag? = nil,
         observe: @escaping @Sendable (AuditCheckpointOutcome) -> Void = { _ in }
     ) {
         self.files = files
         self.store = store
         self.interval = interval
         self.logger = logger
+        self.readiness = readiness
         self.observe = observe
     }
 
@@ -36,6 +39,7 @@ public struct AuditCheckpointService: Service {
             "audit.checkpoints": "\(files.checkpointsFile.path)", "audit.checkpoint_key": "\(key.publicKey.id)",
         ])
         await checkpoint()
+        readiness?.set(true)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
@@ -54,7 +58,7 @@ public struct AuditCheckpointService: Service {
             switch outcome {
             case .signed(let checkpoint):
                 logger.debug("audit checkpoint signed", metadata: ["audit.sequence": "\(checkpoint.sequence)"])
-            case .unchanged, .empty:
+            case .unchanged:
                 break
             case .refused(let problems):
                 logger.error("the audit chain does not continue the last signed checkpoint; not signing it", metadata: [

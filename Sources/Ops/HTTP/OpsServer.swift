@@ -81,12 +81,15 @@ public struct OpsServer: Sendable {
         var services: [any Service] = []
         // Shut down in reverse: the HTTP server first, ..., the login summary and the last
         // checkpoint after every other writer of audit records, the store last.
+        var readiness: [ReadinessFlag] = []
         if configuration.runsStore { services.append(StoreService(store: store)) }
         if let files = configuration.auditCheckpoints {
-            services.append(AuditCheckpointService(files: files, store: store, interval: configuration.auditCheckpointInterval, logger: logger))
+            let flag = ReadinessFlag("audit-checkpoints")
+            readiness.append(flag)
+            services.append(AuditCheckpointService(
+                files: files, store: store, interval: configuration.auditCheckpointInterval, logger: logger, readiness: flag))
         }
         services.append(LoginSummaryService(loginGuard: loginGuard, store: store, logger: logger))
-        var readiness: [ReadinessFlag] = []
         let consuming = Latch()
         if let queue = configuration.deadLetterQueue {
             let flag = ReadinessFlag("dead-letter-consumer")

@@ -193,7 +193,14 @@ enum AuditChain {
         typealias Problem = AuditVerification.Problem
         var expected = checkpoint?.sequence ?? 1
         var previousHash: String? = checkpoint == nil ? genesis : nil
-        if let checkpoint, records.first?.sequence != checkpoint.sequence {
+        if let checkpoint, checkpoint.sequence == 0 {
+            // The empty chain's checkpoint: the records must start from the beginning.
+            guard checkpoint.hash == genesis else {
+                return Problem(kind: .headMismatch, sequence: 0, message: "the checkpoint of \(checkpoint.time) signs an empty chain with a hash that is not the genesis")
+            }
+            expected = 1
+            previousHash = genesis
+        } else if let checkpoint, records.first?.sequence != checkpoint.sequence {
             return Problem(kind: .truncated, sequence: checkpoint.sequence, message: "the checkpointed record #\(checkpoint.sequence) is missing")
         }
         for record in records {
@@ -235,7 +242,14 @@ enum AuditChain {
         }
         // Records are in sequence order; a rewritten log may hold a number twice.
         let matching = records.filter { $0.sequence == checkpoint.sequence }
-        if matching.isEmpty {
+        if checkpoint.sequence == 0 {
+            // Signed while the chain was empty: it reaches that from any state but a forged signature.
+            if checkpoint.hash != genesis {
+                problems.append(Problem(
+                    kind: .headMismatch, sequence: 0,
+                    message: "the checkpoint of \(checkpoint.time) signs an empty chain with a hash that is not the genesis"))
+            }
+        } else if matching.isEmpty {
             problems.append(Problem(
                 kind: .truncated, sequence: checkpoint.sequence,
                 message: "record #\(checkpoint.sequence), signed in the checkpoint of \(checkpoint.time), is missing: the log was cut back"))

@@ -92,8 +92,6 @@ struct AuditCheckpointCommand: AsyncParsableCommand {
             print("signed checkpoint #\(checkpoint.sequence):\(checkpoint.hash) (key \(checkpoint.keyID)) into \(files.checkpointsFile.path)")
         case .unchanged(let checkpoint):
             print("the chain has not grown since checkpoint #\(checkpoint.sequence); nothing signed")
-        case .empty:
-            print("the audit log is empty; nothing to sign")
         case .refused(let problems):
             print("NOT signed: the chain does not continue the latest checkpoint:")
             for problem in problems { print("  [\(problem.kind.rawValue)] \(problem.message)") }
