@@ -147,7 +147,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OpsTests",
-            dependencies: ["Ops", "Store", "AMQP", "CaseModel", "TestSupport", logging],
+            dependencies: ["Ops", "Store", "AMQP", "CaseModel", "TestSupport", logging, lifecycle],
             swiftSettings: swiftSettings
         ),
     ]

@@ -15,16 +15,23 @@ public struct Operations: Sendable {
     public let revalidator: any Revalidator
     public let mask: PersonalDataMask
     public let topology: ReplayTopology
+    /// Where signed checkpoints of the audit chain are kept (nil: none are checked).
+    public let checkpoints: AuditCheckpointFiles?
+    /// The public key checkpoints must be signed with; nil: the one next to the key.
+    public let checkpointKey: AuditCheckpointPublicKey?
     let logger: Logger
 
     public init(
         store: HubStore, revalidator: any Revalidator, mask: PersonalDataMask = PersonalDataMask(),
-        topology: ReplayTopology = .standard, logger: Logger
+        topology: ReplayTopology = .standard, checkpoints: AuditCheckpointFiles? = nil, checkpointKey: AuditCheckpointPublicKey? = nil,
+        logger: Logger
     ) {
         self.store = store
         self.revalidator = revalidator
         self.mask = mask
         self.topology = topology
+        self.checkpoints = checkpoints
+        self.checkpointKey = checkpointKey
         self.logger = logger
     }
 
@@ -187,16 +194,21 @@ public struct Operations: Sendable {
         return try await store.auditRecords(after: sequence, limit: limit)
     }
 
-    /// Verifies the chain; the verification itself is audited (with its result).
+    /// Verifies the chain, against the latest signed checkpoint when there is a checkpoint
+    /// public key (pinned, or next to the key); the verification itself is audited (with its
+    /// result).
     public func verifyAudit(anchor: AuditAnchor? = nil, by op: Operator) async throws -> AuditVerification {
         try await require(.viewAudit, by: op, attempting: "audit.verify", on: "audit")
-        let verification = try await store.verifyAudit(anchor: anchor)
+        let evidence = try checkpoints.flatMap { try $0.evidence(pinnedKey: checkpointKey) }
+            ?? checkpointKey.map { AuditCheckpointEvidence(publicKey: $0, latest: nil, rejectedAfterLatest: 0, source: "(no checkpoints directory)") }
+        let verification = try await store.verifyAudit(anchor: anchor, checkpoint: evidence)
         try await store.appendAudit(AuditEntry(
             actor: op.actor, action: "audit.verified", subject: "audit",
             details: [
                 "intact": .bool(verification.isIntact), "records": .number(JSONNumber(verification.recordCount)),
                 "lastSequence": .number(JSONNumber(verification.lastSequence)), "lastHash": .string(verification.lastHash),
                 "problems": .number(JSONNumber(verification.problems.count)),
+                "checkpointSequence": verification.checkpoint.map { .number(JSONNumber($0.sequence)) } ?? .null,
             ]))
         return verification
     }

@@ -19,20 +19,34 @@ extension HubStore {
     }
 
     /// Checks the whole chain: every record's hash, the links between records, the head, the
-    /// anchor if given, and the routing-log rows each `route.recorded` record covers. Names
-    /// each changed, removed or reordered record. Reads the whole log (and the covered part of
-    /// the routing log) into memory.
-    public func verifyAudit(anchor: AuditAnchor? = nil) async throws -> AuditVerification {
-        let (records, head, routing) = try await read { session in
+    /// anchor if given, the latest signed checkpoint if given (``AuditCheckpointFiles``), the
+    /// routing-log rows each `route.recorded` record covers, and the dead letters and edits
+    /// against the digests their records name (``DeadLetterCoverage``). Names each changed,
+    /// removed or reordered record. Reads the whole log (and the covered part of the routing
+    /// log) into memory, and every dead letter's body once, to hash it.
+    public func verifyAudit(anchor: AuditAnchor? = nil, checkpoint: AuditCheckpointEvidence? = nil) async throws -> AuditVerification {
+        let (records, head, routing, letters, edits) = try await read { session in
             let records = try await session.query("SELECT * FROM audit_log ORDER BY sequence").map(AuditWriter.record)
             let head = try await session.query("SELECT sequence, hash FROM audit_head WHERE id = 1").first.map {
                 (sequence: try $0.int("sequence"), hash: try $0.string("hash"))
             }
             let routing = RoutingDigest.batches(try await session.query(
                 "SELECT \(RoutingDigest.columns.joined(separator: ", ")) FROM routing_log WHERE audit_sequence IS NOT NULL").lazy.map(\.values))
-            return (records, head, routing)
+            let (letters, edits) = try await AuditWriter.deadLetterDigests(in: session)
+            return (records, head, routing, letters, edits)
         }
-        return AuditChain.verify(records, head: head, anchor: anchor, routing: routing)
+        var verification = AuditChain.verify(records, head: head, anchor: anchor, routing: routing)
+        let coverage = DeadLetterCoverage.verify(records, rows: letters, edits: edits)
+        verification.problems += coverage.problems
+        verification.deadLetters = coverage.deadLetters
+        verification.replayedBodies = coverage.replayedBodies
+        verification.uncoveredDeadLetters = coverage.uncovered
+        if let checkpoint {
+            let problems = AuditChain.verify(records, against: checkpoint)
+            verification.problems += problems
+            if problems.isEmpty { verification.checkpoint = checkpoint.latest }
+        }
+        return verification
     }
 }
 
@@ -78,6 +92,44 @@ enum AuditWriter {
             throw StoreError.corrupted("the audit head is missing")
         }
         return (try head.int("sequence"), try head.string("hash"))
+    }
+
+    /// Every dead letter's and edit's stored content as SHA-256 digests, read a page at a time
+    /// (bodies are read once and not kept).
+    static func deadLetterDigests(in session: any SQLSession) async throws -> ([DeadLetterCoverage.Row], [DeadLetterCoverage.EditRow]) {
+        var letters: [DeadLetterCoverage.Row] = []
+        var after = Int64.min
+        while true {
+            let page = try await session.query(
+                "SELECT id, body, properties, edited_body FROM dead_letters WHERE id > ? ORDER BY id LIMIT 200", [.integer(after)])
+            for row in page {
+                let id = try row.int("id")
+                letters.append(DeadLetterCoverage.Row(
+                    id: id, body: ContentDigest.sha256(try row.bytes("body")),
+                    properties: ContentDigest.sha256(Array(try row.string("properties").utf8)),
+                    editedBody: row.optionalBytes("edited_body").map(ContentDigest.sha256)))
+                after = id
+            }
+            if page.count < 200 { break }
+        }
+        var edits: [DeadLetterCoverage.EditRow] = []
+        var position = (id: Int64.min, revision: Int64.min)
+        while true {
+            let page = try await session.query(
+                """
+                SELECT dead_letter_id, revision, body FROM dead_letter_edits
+                WHERE dead_letter_id > ? OR (dead_letter_id = ? AND revision > ?) ORDER BY dead_letter_id, revision LIMIT 200
+                """,
+                [.integer(position.id), .integer(position.id), .integer(position.revision)])
+            for row in page {
+                let edit = DeadLetterCoverage.EditRow(
+                    id: try row.int("dead_letter_id"), revision: try row.int("revision"), body: ContentDigest.sha256(try row.bytes("body")))
+                edits.append(edit)
+                position = (edit.id, edit.revision)
+            }
+            if page.count < 200 { break }
+        }
+        return (letters, edits)
     }
 
     static func record(_ row: SQLRow) throws -> AuditRecord {

@@ -4,8 +4,10 @@ import Foundation
 extension HubStore {
     /// Stores a dead letter unless the same one (same fingerprint) is stored already, e.g. when
     /// the broker redelivers it because the ack after the previous commit was lost.
-    /// Returns its id and whether it was new.
-    public func storeDeadLetter(_ letter: NewDeadLetter) async throws -> (id: DeadLetterID, isNew: Bool) {
+    /// Returns its id and whether it was new. A new one is audited in the same transaction as
+    /// `dead-letter.stored` by `actor`, with the digests of its body and stored properties
+    /// (``DeadLetterCoverage``).
+    public func storeDeadLetter(_ letter: NewDeadLetter, by actor: AuditActor = .deadLetterConsumer) async throws -> (id: DeadLetterID, isNew: Bool) {
         let properties = try letter.properties.storedJSON()
         return try await write { session in
             let failure = letter.failure
@@ -28,7 +30,17 @@ extension HubStore {
                     .init(letter.receivedAt), .blob(letter.body), .text(properties), .text(DeadLetterState.new.rawValue),
                     .init(letter.receivedAt), .text(letter.origin.rawValue), .init(letter.sender),
                 ])
-            if let row = inserted.first { return (DeadLetterID(try row.int("id")), true) }
+            if let row = inserted.first {
+                let id = DeadLetterID(try row.int("id"))
+                _ = try await AuditWriter.append(
+                    [AuditEntry(
+                        // No case id: the trace shows the stored dead letter from its row already.
+                        actor: actor, action: DeadLetterCoverage.stored, subject: "dead-letter:\(id)",
+                        details: DeadLetterCoverage.storedDetails(
+                            body: letter.body, properties: properties, messageID: letter.messageID, errorCode: failure.errorCode))],
+                    in: session)
+                return (id, true)
+            }
             guard let existing = try await session.query("SELECT id FROM dead_letters WHERE fingerprint = ?", [.text(letter.fingerprint)]).first else {
                 throw StoreError.corrupted("a dead letter conflicted on its fingerprint but cannot be found")
             }

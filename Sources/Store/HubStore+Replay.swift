@@ -127,9 +127,13 @@ extension HubStore {
         }
     }
 
-    /// Records how a publish ended (committed after the confirm): the dead letter becomes
-    /// `replayed`, or goes back to where it was if the publish failed. Audited per message.
-    public func finishReplayPublish(_ jobID: String, _ id: DeadLetterID, runner: String, outcome: ReplayOutcome) async throws {
+    /// Records how the publish of `payload` ended (committed after the confirm): the dead
+    /// letter becomes `replayed`, or goes back to where it was if the publish failed. Audited
+    /// per message, with the digests of the body published and of the properties it was made
+    /// from (``DeadLetterCoverage``: `audit verify` compares them with the stored ones).
+    public func finishReplayPublish(_ payload: ReplayPayload, runner: String, outcome: ReplayOutcome) async throws {
+        let (jobID, id) = (payload.jobID, payload.deadLetterID)
+        let published = (body: ContentDigest.sha256(payload.body), properties: ContentDigest.sha256(Array(try payload.properties.storedJSON().utf8)))
         try await write { session in
             let job = try await ReplayColumns.requireRunner(jobID, runner, in: session)
             guard let item = try await ReplayColumns.item(jobID, id, in: session), item.state == .publishing else {
@@ -140,7 +144,8 @@ extension HubStore {
             var details: JSONValue = [
                 "replayID": .string(jobID), "exchange": .string(item.route.exchange), "routingKey": .string(item.route.routingKey),
                 "attempt": .number(JSONNumber(item.attempts)), "messageID": letter.messageID.map(JSONValue.string) ?? .null,
-                "edited": .bool(letter.editedBody != nil),
+                "edited": .bool(letter.editedBody != nil), "bodySHA256": .string(published.body),
+                "propertiesSHA256": .string(published.properties),
             ]
             switch outcome {
             case .published:

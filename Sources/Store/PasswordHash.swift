@@ -32,6 +32,23 @@ public enum PasswordHash {
         return difference == 0
     }
 
+    /// The iteration count of a hash of this scheme, nil when it is malformed.
+    public static func iterations(of encoded: String) -> Int? {
+        let parts = encoded.split(separator: "$", omittingEmptySubsequences: false)
+        guard parts.count == 4, parts[0] == scheme, let iterations = Int(parts[1]), iterations > 0 else { return nil }
+        return iterations
+    }
+
+    /// A hash nobody knows the password of, with random salt and digest: checking a password
+    /// against it costs as much as against a real hash of `iterations` (for names that do not
+    /// exist, so a login takes as long either way), and making it costs nothing.
+    public static func decoy(iterations: Int) -> String {
+        var generator = SystemRandomNumberGenerator()
+        let salt = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        let digest = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        return "\(scheme)$\(iterations)$\(Data(salt).base64EncodedString())$\(Data(digest).base64EncodedString())"
+    }
+
     /// True when `encoded` is a well-formed hash of this scheme (for checking config files).
     public static func isWellFormed(_ encoded: String) -> Bool {
         let parts = encoded.split(separator: "$", omittingEmptySubsequences: false)

@@ -24,6 +24,9 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         public static let database = Code("store.database")
         /// A stored value cannot be read back: the schema or the data was changed from outside.
         public static let corrupted = Code("store.corrupted")
+        /// The audit checkpoint key or checkpoints file cannot be read, written or trusted (a
+        /// key others may read, a public key that is not the key's).
+        public static let checkpointFiles = Code("store.checkpoint-files")
     }
 
     public var code: Code
@@ -48,4 +51,5 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     static func conflict(_ context: String) -> StoreError { StoreError(.conflict, context) }
     static func invalidArgument(_ context: String) -> StoreError { StoreError(.invalidArgument, context) }
     static func corrupted(_ context: String) -> StoreError { StoreError(.corrupted, context) }
+    static func checkpointFiles(_ context: String) -> StoreError { StoreError(.checkpointFiles, context) }
 }

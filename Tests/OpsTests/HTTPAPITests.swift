@@ -1,4 +1,5 @@
 import AMQP
+import CaseModel
 import Foundation
 import Ops
 import Store
@@ -53,14 +54,48 @@ struct HTTPAPITests {
         }
     }
 
-    @Test func repeatedFailuresLockTheNameOut() async throws {
+    /// Five failures lock the name: further attempts, even with the right password, get 429
+    /// and Retry-After without a password check and without an audit record each; the window's
+    /// summary records how many there were.
+    @Test func repeatedFailuresLockTheNameAndTheFloodIsSummarisedNotRecorded() async throws {
         try await withSQLiteStore { store in
-            try await OpsServerHarness.run(store: store) { server async throws in
+            let clock = TestClock()
+            let loginGuard = LoginGuard(clock: { clock.now })
+            try await OpsServerHarness.run(store: store, loginGuard: loginGuard) { server async throws in
                 let client = OpsClient(server.baseURL)
                 for _ in 0..<5 { #expect(try await client.login("rey", "guess").status == 401) }
-                // Even the right password is refused now.
-                #expect(try await client.login("rey").status == 401)
-                #expect(try await store.auditRecords().last?.action == "session.login-refused")
+                for _ in 0..<40 {
+                    let refused = try await client.login("rey")
+                    #expect(refused.status == 429)
+                    #expect(refused.headers["retry-after"] == "30")
+                }
+                #expect(try await store.auditRecords().map(\.action) == Array(repeating: "session.login-failed", count: 5))
+                let locked = try await store.auditRecords().last
+                #expect(locked?.details.contains("lockedNameSeconds") == true)
+
+                clock.advance(by: .seconds(61))
+                #expect(try await client.login("rey").status == 200)
+                let records = try await store.auditRecords()
+                #expect(records.map(\.action) == Array(repeating: "session.login-failed", count: 5) + ["session.logins-summarised", "session.login"])
+                let summary = try JSONValue(parsing: records[5].details)
+                #expect(summary["refusedName"]?.numberValue?.int64Value == 40)
+                #expect(summary["attempts"]?.numberValue?.int64Value == 40)
+                let metrics = try await client.get("/metrics").text
+                #expect(metrics.contains(#"drehscheibe_ops_logins_total{outcome="refused"} 40"#))
+            }
+        }
+    }
+
+    /// One address guessing at many names is locked too, whatever name it tries next.
+    @Test func aClientGuessingManyNamesIsLockedOut() async throws {
+        try await withSQLiteStore { store in
+            let clock = TestClock()
+            try await OpsServerHarness.run(store: store, loginGuard: LoginGuard(clock: { clock.now })) { server async throws in
+                let client = OpsClient(server.baseURL)
+                for index in 0..<20 { #expect(try await client.login("guess-\(index)", "guess").status == 401) }
+                #expect(try await client.login("ada").status == 429)
+                clock.advance(by: .seconds(31))
+                #expect(try await client.login("ada").status == 200)
             }
         }
     }

@@ -46,7 +46,7 @@ struct OperationsTests {
             _ = try await ops.discard(id, reason: "test message", by: admin)
             await #expect(throws: StoreError.self) { try await ops.discard(id, reason: "again", by: admin) }
             let actions = try await store.auditRecords().map(\.action)
-            #expect(actions == ["dead-letter.discarded", "dead-letter.discard.failed"])
+            #expect(actions == ["dead-letter.stored", "dead-letter.discarded", "dead-letter.discard.failed"])
         }
     }
 
@@ -57,10 +57,10 @@ struct OperationsTests {
             let masked = try await ops.deadLetter(id, by: viewer)
             #expect(masked.personalDataMasked)
             #expect(!masked.body.contains("Muster"))
-            #expect(try await store.auditRecords().isEmpty)
+            #expect(try await store.auditRecords().map(\.action) == ["dead-letter.stored"])
             let revealed = try await ops.deadLetter(id, revealPersonalData: true, by: replayer)
             #expect(revealed.body.contains("Muster"))
-            #expect(try await store.auditRecords().map(\.action) == ["dead-letter.disclosed"])
+            #expect(try await store.auditRecords().map(\.action) == ["dead-letter.stored", "dead-letter.disclosed"])
         }
     }
 
@@ -86,7 +86,7 @@ struct OperationsTests {
 
             let broken = try JSONPatch(parsing: Array(#"[{"op":"remove","path":"/data/nothing"}]"#.utf8))
             await #expect(throws: OpsError.self) { try await ops.edit(id, patch: broken, reason: nil, by: replayer) }
-            #expect(try await store.auditRecords().map(\.action) == ["dead-letter.edited", "dead-letter.edit.failed"])
+            #expect(try await store.auditRecords().map(\.action) == ["dead-letter.stored", "dead-letter.edited", "dead-letter.edit.failed"])
         }
     }
 

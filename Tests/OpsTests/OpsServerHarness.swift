@@ -27,7 +27,8 @@ struct OpsServerHarness: Sendable {
     /// Runs `body` against a server. `deadLetterQueue` starts the consumer on that queue, as the
     /// admin (test queues are private; `drehscheibe-ops` may read `dead.letters` only).
     static func run<T: Sendable>(
-        store: HubStore, deadLetterQueue: String? = nil, observe: @escaping @Sendable (DeadLetterConsumer.Stored) -> Void = { _ in },
+        store: HubStore, deadLetterQueue: String? = nil, loginGuard: LoginGuard = LoginGuard(),
+        observe: @escaping @Sendable (DeadLetterConsumer.Stored) -> Void = { _ in },
         _ body: @escaping @Sendable (OpsServerHarness) async throws -> T
     ) async throws -> T {
         let logger = quietLogger("test.ops-serve")
@@ -37,7 +38,7 @@ struct OpsServerHarness: Sendable {
             username: components.user!, password: components.password!)
         let server = OpsServer(
             operations: Operations(store: store, revalidator: try CaseSchemaRevalidator(directory: TestSchemas.directory), logger: logger),
-            operators: try operators(), queues: queues, replayAMQP: try amqpConfiguration(as: "drehscheibe-ops"),
+            operators: try operators(), loginGuard: loginGuard, queues: queues, replayAMQP: try amqpConfiguration(as: "drehscheibe-ops"),
             consumerAMQP: try amqpConfiguration(),
             configuration: .init(
                 host: "127.0.0.1", port: try freeLocalPort(), deadLetterQueue: deadLetterQueue,

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Ops
 import Store
+import Synchronization
 import TestSupport
 import Testing
 
@@ -141,3 +142,12 @@ struct AcceptingRevalidator: Revalidator {
 let admin = Operator(name: "ada", role: .admin)
 let replayer = Operator(name: "rey", role: .replayer)
 let viewer = Operator(name: "vic", role: .viewer)
+
+/// A clock the test moves by hand, for the login limits.
+final class TestClock: Sendable {
+    private let instant = Mutex(ContinuousClock.now)
+
+    var now: ContinuousClock.Instant { instant.withLock { $0 } }
+
+    func advance(by duration: Duration) { instant.withLock { $0 += duration } }
+}

@@ -9,7 +9,7 @@ struct ReplayStoreTests {
         var published: [ReplayPayload] = []
         for item in try await store.remainingReplayItems(job.id) where published.count < limit {
             let payload = try await store.beginReplayPublish(job.id, item.deadLetterID, runner: runner)
-            try await store.finishReplayPublish(job.id, item.deadLetterID, runner: runner, outcome: .published)
+            try await store.finishReplayPublish(payload, runner: runner, outcome: .published)
             published.append(payload)
         }
         return published
@@ -30,7 +30,7 @@ struct ReplayStoreTests {
             #expect(payload.properties == letter.properties)
             #expect(payload.route == ReplayRoute(exchange: "case.ingress", routingKey: "de.migration.employment.consent-requested.v1"))
             #expect(payload.attempt == 1)
-            try await store.finishReplayPublish(job.id, id, runner: "r1", outcome: .published)
+            try await store.finishReplayPublish(payload, runner: "r1", outcome: .published)
             let done = try await store.completeReplay(job.id, runner: "r1")
             #expect(done.state == .completed)
             #expect(done.counts[.published] == 1)
@@ -41,7 +41,7 @@ struct ReplayStoreTests {
             #expect(replayed.lastReplayID == job.id)
             #expect(replayed.replays.map(\.state) == [.published])
             let actions = try await store.auditRecords().map(\.action)
-            #expect(actions == ["replay.started", "dead-letter.replayed", "replay.completed"])
+            #expect(actions == ["dead-letter.stored", "replay.started", "dead-letter.replayed", "replay.completed"])
             // A replayed letter cannot be replayed again.
             await #expect(throws: StoreError.self) {
                 try await store.startReplay(ReplayRequest(selection: .ids([id]), actor: operatorAlice), runner: "r2")
@@ -136,7 +136,7 @@ struct ReplayStoreTests {
             let payload = try await store.beginReplayPublish(job.id, a, runner: "rescuer")
             #expect(payload.attempt == 2)
             // The crashed runner's late report is refused: the rescuer holds the job now.
-            await #expect(throws: StoreError.self) { try await store.finishReplayPublish(job.id, a, runner: "crashing", outcome: .published) }
+            await #expect(throws: StoreError.self) { try await store.finishReplayPublish(payload, runner: "crashing", outcome: .published) }
         }
     }
 
@@ -149,8 +149,8 @@ struct ReplayStoreTests {
                 body: Array("{}".utf8), patch: "[]", diff: "[]", paths: [], revalidation: .init(status: .valid, validator: "t"),
                 baseRevision: 0), by: operatorAlice)
             let job = try await store.startReplay(ReplayRequest(selection: .ids([a, b]), actor: operatorAlice), runner: "r")
-            _ = try await store.beginReplayPublish(job.id, a, runner: "r")
-            try await store.finishReplayPublish(job.id, a, runner: "r", outcome: .failed("amqp.publish-nacked"))
+            let payload = try await store.beginReplayPublish(job.id, a, runner: "r")
+            try await store.finishReplayPublish(payload, runner: "r", outcome: .failed("amqp.publish-nacked"))
             #expect(try await store.deadLetter(a)?.state == .new)
             #expect(try await store.deadLetter(a)?.replays.first?.outcome == "amqp.publish-nacked")
             _ = try await store.pauseReplay(job.id, runner: "r")

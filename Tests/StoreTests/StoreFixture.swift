@@ -45,6 +45,11 @@ struct StoreFixture: Sendable {
         }
     }
 
+    /// A literal of `hex` bytes in this backend's SQL (X'…' or '\x…'::bytea).
+    func bytes(_ hex: String) -> String {
+        backend == .sqlite ? "X'\(hex)'" : "'\\x\(hex)'::bytea"
+    }
+
     /// Runs SQL from outside with the triggers on; returns the tool's exit status and errors.
     func outsideStatement(_ sql: String) throws -> (ok: Bool, errors: String) {
         switch backend {

@@ -25,8 +25,8 @@ struct TraceTests {
             let (id, _) = try await store.storeDeadLetter(try makeDeadLetter(
                 messageID: "m2", caseID: caseID, code: "unroutable", sender: "av.istanbul", receivedAt: t0.addingTimeInterval(12)))
             let job = try await store.startReplay(ReplayRequest(selection: .ids([id]), actor: operatorAlice), runner: "r")
-            _ = try await store.beginReplayPublish(job.id, id, runner: "r")
-            try await store.finishReplayPublish(job.id, id, runner: "r", outcome: .published)
+            let payload = try await store.beginReplayPublish(job.id, id, runner: "r")
+            try await store.finishReplayPublish(payload, runner: "r", outcome: .published)
 
             let trace = try await store.trace(caseID: caseID)
             #expect(trace.events.map(\.kind) == [.received, .delivered, .received, .deadLettered, .stored, .action, .replayed])

@@ -27,8 +27,10 @@ public struct OperatorDirectory: Sendable {
     }
 
     public let entries: [String: Entry]
-    /// Compared against when the name is unknown, so a login takes as long either way.
-    private let decoy = PasswordHash.make(UUID().uuidString, iterations: 10_000)
+    /// Checked when the name is unknown, at the cost of the dearest real hash, so a login takes
+    /// as long whether the name exists or not (keep every hash at the same cost, as
+    /// `hash-password` makes them, or a cheaper one stands out).
+    private let decoy: String
 
     public init(_ entries: [Entry]) throws {
         var byName: [String: Entry] = [:]
@@ -43,6 +45,8 @@ public struct OperatorDirectory: Sendable {
             byName[entry.name] = entry
         }
         self.entries = byName
+        let cost = byName.values.compactMap { PasswordHash.iterations(of: $0.passwordHash) }.max() ?? PasswordHash.defaultIterations
+        self.decoy = PasswordHash.decoy(iterations: cost)
     }
 
     /// Reads the operators file.
@@ -62,7 +66,14 @@ public struct OperatorDirectory: Sendable {
         try self.init(file.operators)
     }
 
-    /// The operator, if the name exists and the password matches.
+    /// The PBKDF2 iterations a login for `name` costs: the same for every name not listed.
+    public func loginCost(for name: String) -> Int? {
+        PasswordHash.iterations(of: entries[name]?.passwordHash ?? decoy)
+    }
+
+    /// The operator, if the name exists and the password matches. Runs PBKDF2 (hundreds of
+    /// milliseconds at the default cost) on the calling thread: the server calls it through
+    /// ``PasswordHashing``, never on the concurrency pool.
     public func authenticate(name: String, password: String) -> Operator? {
         guard let entry = entries[name] else {
             _ = PasswordHash.verify(password, against: decoy)

@@ -320,7 +320,8 @@ $("audit-verify").addEventListener("click", async () => {
   try {
     const v = await api("GET", "/api/audit/verify");
     $("audit-result").textContent = v.intact
-      ? `Intact: ${v.records} records, last #${v.lastSequence} ${v.lastHash}`
+      ? `Intact: ${v.records} records, last #${v.lastSequence} ${v.lastHash}; ${v.deadLetters} dead letters checked; ` +
+        (v.checkpoint ? `signed checkpoint #${v.checkpoint.sequence} (${v.checkpoint.time}) reached` : "no signed checkpoint checked")
       : `BROKEN: ${v.problems.map((p) => p.message).join("; ")}`;
     $("audit-result").className = v.intact ? "ok" : "error";
   } catch (error) {

@@ -229,7 +229,21 @@ public enum API {
         public var routingDecisions: Int
         public var lastSequence: Int64
         public var lastHash: String
+        /// Dead letters checked against their stored digests; replayed bodies checked.
+        public var deadLetters: Int
+        public var replayedBodies: Int
+        /// Dead letters older than the audit's coverage of them (not checked).
+        public var uncoveredDeadLetters: Int
+        /// The latest signed checkpoint the chain still reaches, if checkpoints were checked.
+        public var checkpoint: Checkpoint?
         public var problems: [Problem]
+
+        public struct Checkpoint: Encodable {
+            public var sequence: Int64
+            public var hash: String
+            public var time: Date
+            public var key: String
+        }
 
         public init(_ v: AuditVerification) {
             intact = v.isIntact
@@ -237,6 +251,10 @@ public enum API {
             routingDecisions = v.routingDecisions
             lastSequence = v.lastSequence
             lastHash = v.lastHash
+            deadLetters = v.deadLetters
+            replayedBodies = v.replayedBodies
+            uncoveredDeadLetters = v.uncoveredDeadLetters
+            checkpoint = v.checkpoint.map { Checkpoint(sequence: $0.sequence, hash: $0.hash, time: $0.time, key: $0.keyID) }
             problems = v.problems.map { Problem(kind: $0.kind.rawValue, sequence: $0.sequence, message: $0.message) }
         }
     }

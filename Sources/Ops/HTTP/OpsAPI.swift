@@ -7,6 +7,7 @@ import Store
 
 /// The operations HTTP API (JSON under `/api/`), `/metrics`, `/healthz`, `/readyz` and the
 /// dashboard. Every `/api/` route but login needs a session; what it may do is the role's.
+/// Logging in is in OpsAPI+Login.swift.
 public struct OpsAPI: Sendable {
     public struct Configuration: Sendable {
         /// Marks the session cookie `Secure`. Leave on behind TLS; browsers also accept it
@@ -21,6 +22,8 @@ public struct OpsAPI: Sendable {
     let operations: Operations
     let operators: OperatorDirectory
     let sessions: SessionStore
+    let loginGuard: LoginGuard
+    let hashing: PasswordHashing
     let queues: any QueueInspector
     let replays: ReplayCoordinator
     let metrics: OpsMetrics
@@ -30,13 +33,15 @@ public struct OpsAPI: Sendable {
     let logger: Logger
 
     public init(
-        operations: Operations, operators: OperatorDirectory, sessions: SessionStore = SessionStore(), queues: any QueueInspector,
-        replays: ReplayCoordinator, metrics: OpsMetrics, readiness: [ReadinessFlag] = [], dashboard: Dashboard,
-        configuration: Configuration = Configuration(), logger: Logger
+        operations: Operations, operators: OperatorDirectory, sessions: SessionStore = SessionStore(),
+        loginGuard: LoginGuard = LoginGuard(), queues: any QueueInspector, replays: ReplayCoordinator, metrics: OpsMetrics,
+        readiness: [ReadinessFlag] = [], dashboard: Dashboard, configuration: Configuration = Configuration(), logger: Logger
     ) {
         self.operations = operations
         self.operators = operators
         self.sessions = sessions
+        self.loginGuard = loginGuard
+        self.hashing = PasswordHashing(slots: loginGuard.limits.hashingSlots, queue: loginGuard.limits.hashingQueue)
         self.queues = queues
         self.replays = replays
         self.metrics = metrics
@@ -142,28 +147,6 @@ public struct OpsAPI: Sendable {
             return Response(status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: "not ready: \(failing.joined(separator: ", "))\n")))
         }
         return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ready\n")))
-    }
-
-    func login(_ request: Request, _ context: OpsRequestContext) async throws -> Response {
-        let body = try await request.decode(as: API.Login.self, context: context)
-        let name = String(body.name.prefix(64))
-        let attempt = AuditActor(name: name, role: "unknown")
-        guard !sessions.isLockedOut(name) else {
-            try await operations.store.appendAudit(AuditEntry(actor: attempt, action: "session.login-refused", subject: "session", reason: "too many failed logins"))
-            throw OpsError(.unauthenticated, "too many failed logins; try again later")
-        }
-        guard let op = operators.authenticate(name: name, password: body.password) else {
-            sessions.recordFailure(name)
-            try await operations.store.appendAudit(AuditEntry(actor: attempt, action: "session.login-failed", subject: "session"))
-            throw OpsError(.unauthenticated, "wrong name or password")
-        }
-        let session = sessions.create(for: op)
-        try await operations.store.appendAudit(AuditEntry(actor: op.actor, action: "session.login", subject: "session"))
-        var response = try jsonResponse(API.SessionInfo(session))
-        response.setCookie(Cookie(
-            name: SessionMiddleware.cookieName, value: session.token, maxAge: Int(sessions.maximumAge.components.seconds), path: "/",
-            secure: configuration.secureCookies, httpOnly: true, sameSite: .strict))
-        return response
     }
 
     func logout(_ request: Request, _ context: OpsRequestContext) -> Response {

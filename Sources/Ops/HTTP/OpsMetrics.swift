@@ -17,6 +17,15 @@ public struct OpsMetrics: Sendable {
         registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "drehscheibe", metricName: name, unitName: "", helpText: help), labels: labels)
     }
 
+    /// Counts a login attempt by outcome: succeeded, failed, refused (locked), busy (no slot).
+    func login(_ outcome: String) {
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "drehscheibe", subsystem: "ops", metricName: "logins", unitName: "total", helpText: "Operator login attempts by outcome"),
+            labels: [("outcome", outcome)]
+        ).increment()
+    }
+
     func scrape(store: HubStore, queues: any QueueInspector, logger: Logger) async -> String {
         if let counts = try? await store.deadLetterCounts() {
             for state in DeadLetterState.allCases {

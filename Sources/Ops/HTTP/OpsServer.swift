@@ -21,10 +21,15 @@ public struct OpsServer: Sendable {
         public var runsStore: Bool
         /// Installs SIGTERM/SIGINT handlers for a graceful shutdown (off in tests).
         public var handlesSignals: Bool
+        /// Where to sign checkpoints of the audit chain (nil: none are signed).
+        public var auditCheckpoints: AuditCheckpointFiles?
+        /// How often to sign one while the chain grows (also at start and at shutdown).
+        public var auditCheckpointInterval: Duration
 
         public init(
             host: String = "127.0.0.1", port: Int = 8480, deadLetterQueue: String? = "dead.letters", secureCookies: Bool = true,
-            runsStore: Bool = true, handlesSignals: Bool = true
+            runsStore: Bool = true, handlesSignals: Bool = true, auditCheckpoints: AuditCheckpointFiles? = nil,
+            auditCheckpointInterval: Duration = .seconds(60)
         ) {
             self.host = host
             self.port = port
@@ -32,11 +37,14 @@ public struct OpsServer: Sendable {
             self.secureCookies = secureCookies
             self.runsStore = runsStore
             self.handlesSignals = handlesSignals
+            self.auditCheckpoints = auditCheckpoints
+            self.auditCheckpointInterval = auditCheckpointInterval
         }
     }
 
     let operations: Operations
     let operators: OperatorDirectory
+    let loginGuard: LoginGuard
     let queues: any QueueInspector
     /// The broker user replays publish as (`drehscheibe-ops`).
     let replayAMQP: ConnectionConfiguration
@@ -48,14 +56,15 @@ public struct OpsServer: Sendable {
     let observeDeadLetters: @Sendable (DeadLetterConsumer.Stored) -> Void
 
     public init(
-        operations: Operations, operators: OperatorDirectory, queues: any QueueInspector, replayAMQP: ConnectionConfiguration,
-        consumerAMQP: ConnectionConfiguration? = nil, registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
-        configuration: Configuration = Configuration(), logger: Logger,
-        observeDeadLetters: @escaping @Sendable (DeadLetterConsumer.Stored) -> Void = { _ in }
+        operations: Operations, operators: OperatorDirectory, loginGuard: LoginGuard = LoginGuard(), queues: any QueueInspector,
+        replayAMQP: ConnectionConfiguration, consumerAMQP: ConnectionConfiguration? = nil,
+        registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), configuration: Configuration = Configuration(),
+        logger: Logger, observeDeadLetters: @escaping @Sendable (DeadLetterConsumer.Stored) -> Void = { _ in }
     ) {
         self.observeDeadLetters = observeDeadLetters
         self.operations = operations
         self.operators = operators
+        self.loginGuard = loginGuard
         self.queues = queues
         self.replayAMQP = replayAMQP
         self.consumerAMQP = consumerAMQP ?? replayAMQP
@@ -70,8 +79,17 @@ public struct OpsServer: Sendable {
         let store = operations.store
         let coordinator = ReplayCoordinator(amqp: replayAMQP, store: store, logger: logger)
         var services: [any Service] = []
-        if configuration.runsStore { services.append(StoreService(store: store)) }
+        // Shut down in reverse: the HTTP server first, ..., the login summary and the last
+        // checkpoint after every other writer of audit records, the store last.
         var readiness: [ReadinessFlag] = []
+        if configuration.runsStore { services.append(StoreService(store: store)) }
+        if let files = configuration.auditCheckpoints {
+            let flag = ReadinessFlag("audit-checkpoints")
+            readiness.append(flag)
+            services.append(AuditCheckpointService(
+                files: files, store: store, interval: configuration.auditCheckpointInterval, logger: logger, readiness: flag))
+        }
+        services.append(LoginSummaryService(loginGuard: loginGuard, store: store, logger: logger))
         let consuming = Latch()
         if let queue = configuration.deadLetterQueue {
             let flag = ReadinessFlag("dead-letter-consumer")
@@ -85,7 +103,7 @@ public struct OpsServer: Sendable {
         }
         services.append(coordinator)
         let api = OpsAPI(
-            operations: operations, operators: operators, queues: queues, replays: coordinator, metrics: OpsMetrics(registry: registry),
+            operations: operations, operators: operators, loginGuard: loginGuard, queues: queues, replays: coordinator, metrics: OpsMetrics(registry: registry),
             readiness: readiness, dashboard: try Dashboard(), configuration: .init(secureCookies: configuration.secureCookies),
             logger: logger)
         let url = URL(string: "http://\(configuration.host):\(configuration.port)")!

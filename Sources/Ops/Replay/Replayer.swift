@@ -64,10 +64,10 @@ public struct Replayer: Sendable {
                 let result = await publisher.publish(ReplayMessage.make(payload, brokerUser: publisher.brokerUser), to: payload.route)
                 switch result {
                 case .confirmed:
-                    try await store.finishReplayPublish(job.id, item.deadLetterID, runner: runner, outcome: .published)
+                    try await store.finishReplayPublish(payload, runner: runner, outcome: .published)
                     published += 1
                 case .rejected(let reason):
-                    try await store.finishReplayPublish(job.id, item.deadLetterID, runner: runner, outcome: .failed(reason))
+                    try await store.finishReplayPublish(payload, runner: runner, outcome: .failed(reason))
                     failed += 1
                     logger.warning("replayed message refused", metadata: [
                         "replay.id": "\(job.id)", "dead_letter.id": "\(item.deadLetterID)", "amqp.error": "\(reason)",

@@ -187,6 +187,80 @@ enum AuditChain {
         return problems
     }
 
+    /// The first reason why `records` (in order, from `checkpoint`'s record on; from the first
+    /// record without one) do not continue the checkpoint up to their end; nil when they do.
+    static func continuation(of checkpoint: AuditCheckpoint?, in records: [AuditRecord]) -> AuditVerification.Problem? {
+        typealias Problem = AuditVerification.Problem
+        var expected = checkpoint?.sequence ?? 1
+        var previousHash: String? = checkpoint == nil ? genesis : nil
+        if let checkpoint, checkpoint.sequence == 0 {
+            // The empty chain's checkpoint: the records must start from the beginning.
+            guard checkpoint.hash == genesis else {
+                return Problem(kind: .headMismatch, sequence: 0, message: "the checkpoint of \(checkpoint.time) signs an empty chain with a hash that is not the genesis")
+            }
+            expected = 1
+            previousHash = genesis
+        } else if let checkpoint, records.first?.sequence != checkpoint.sequence {
+            return Problem(kind: .truncated, sequence: checkpoint.sequence, message: "the checkpointed record #\(checkpoint.sequence) is missing")
+        }
+        for record in records {
+            guard record.sequence == expected else {
+                return Problem(kind: .removed, sequence: expected, message: "record #\(expected) is missing: #\(record.sequence) follows #\(expected - 1)")
+            }
+            guard hash(of: record) == record.hash else {
+                return Problem(kind: .changed, sequence: record.sequence, message: "record #\(record.sequence) was changed: its content does not match its hash")
+            }
+            if let previousHash, record.previousHash != previousHash {
+                return Problem(kind: .removed, sequence: record.sequence, message: "record #\(record.sequence) does not continue the chain after #\(expected - 1)")
+            }
+            if let checkpoint, record.sequence == checkpoint.sequence, record.hash != checkpoint.hash {
+                return Problem(
+                    kind: .headMismatch, sequence: record.sequence,
+                    message: "record #\(record.sequence) no longer has the hash signed in the checkpoint of \(checkpoint.time): the chain was rewritten")
+            }
+            previousHash = record.hash
+            expected += 1
+        }
+        return nil
+    }
+
+    /// Checks the chain against the latest signed checkpoint: it must exist, nothing after it
+    /// in the file may be unsigned, and the chain must still have its hash at its sequence.
+    static func verify(_ records: [AuditRecord], against evidence: AuditCheckpointEvidence) -> [AuditVerification.Problem] {
+        typealias Problem = AuditVerification.Problem
+        var problems: [Problem] = []
+        if evidence.rejectedAfterLatest > 0 {
+            problems.append(Problem(
+                kind: .checkpoint, sequence: evidence.latest?.sequence ?? 0,
+                message: "\(evidence.rejectedAfterLatest) line(s) at the end of \(evidence.source) are not checkpoints signed by key \(evidence.publicKey.id): damaged, forged or another key's"))
+        }
+        guard let checkpoint = evidence.latest else {
+            problems.append(Problem(
+                kind: .checkpoint, sequence: 0,
+                message: "\(evidence.source) holds no checkpoint signed by key \(evidence.publicKey.id): they were removed, or none was written yet (drehscheibe audit checkpoint)"))
+            return problems
+        }
+        // Records are in sequence order; a rewritten log may hold a number twice.
+        let matching = records.filter { $0.sequence == checkpoint.sequence }
+        if checkpoint.sequence == 0 {
+            // Signed while the chain was empty: it reaches that from any state but a forged signature.
+            if checkpoint.hash != genesis {
+                problems.append(Problem(
+                    kind: .headMismatch, sequence: 0,
+                    message: "the checkpoint of \(checkpoint.time) signs an empty chain with a hash that is not the genesis"))
+            }
+        } else if matching.isEmpty {
+            problems.append(Problem(
+                kind: .truncated, sequence: checkpoint.sequence,
+                message: "record #\(checkpoint.sequence), signed in the checkpoint of \(checkpoint.time), is missing: the log was cut back"))
+        } else if !matching.contains(where: { $0.hash == checkpoint.hash }) {
+            problems.append(Problem(
+                kind: .headMismatch, sequence: checkpoint.sequence,
+                message: "record #\(checkpoint.sequence) does not have the hash signed in the checkpoint of \(checkpoint.time): the chain was rewritten"))
+        }
+        return problems
+    }
+
     /// The sequence number under which the record's hash matches, searched nearby: a record
     /// moved by an intruder keeps the number it was hashed with inside its hash.
     private static func originalSequence(of record: AuditRecord) -> Int64? {

@@ -63,12 +63,18 @@ public struct AuditVerification: Sendable, Hashable {
             case reordered
             /// Records are missing from the end (the head names more).
             case truncated
-            /// The head or an anchor does not match the records.
+            /// The head, an anchor or a signed checkpoint does not match the records.
             case headMismatch = "head-mismatch"
+            /// A signed checkpoint is missing, malformed or not signed by the checkpoint key.
+            case checkpoint
+            /// A dead letter or edit is in the database without the audit record that storing
+            /// or editing it writes, or a record names one that is gone.
+            case unaudited
         }
 
         public var kind: Kind
-        /// The sequence number the problem is at.
+        /// The sequence number the problem is at (0 when no record is concerned, e.g. a dead
+        /// letter without any).
         public var sequence: Int64
         public var message: String
         public var description: String { message }
@@ -78,6 +84,16 @@ public struct AuditVerification: Sendable, Hashable {
     public var recordCount: Int
     /// Routing-log rows checked against the records that cover them (`route.recorded`).
     public var routingDecisions = 0
+    /// Dead letters whose stored body and properties were checked against their
+    /// `dead-letter.stored` records (and edits against theirs).
+    public var deadLetters = 0
+    /// Replay publishes whose body digest was checked against the body the chain says the
+    /// dead letter had then.
+    public var replayedBodies = 0
+    /// Dead letters stored before the chain covered them (a store older than that): not checked.
+    public var uncoveredDeadLetters = 0
+    /// The latest signed checkpoint, when one was checked and the chain still reaches it.
+    public var checkpoint: AuditCheckpoint?
     public var lastSequence: Int64
     /// The hash of the last record: keep it elsewhere (an anchor) to detect a rewritten chain.
     public var lastHash: String

@@ -13,6 +13,9 @@ public struct AuditActor: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The router, as it appears in the audit log.
     public static let router = AuditActor(name: "router", role: "service")
 
+    /// The operations server's dead-letter consumer, which stores what reaches `dead.letters`.
+    public static let deadLetterConsumer = AuditActor(name: "dead-letter-consumer", role: "service")
+
     public var description: String { "\(name) (\(role))" }
 }
 

@@ -1,3 +1,4 @@
+import CaseModel
 import Foundation
 import Logging
 
@@ -8,13 +9,16 @@ enum Migrations {
     struct Migration: Sendable {
         var version: Int64
         var statements: @Sendable (SQLDialect) -> [String]
+        /// Runs after the statements, in the same transaction.
+        var then: (@Sendable (any SQLSession) async throws -> Void)? = nil
     }
 
     static let all: [Migration] = [
         Migration(version: 1, statements: version1),
         Migration(version: 2, statements: version2),
         Migration(version: 3, statements: version3),
-        Migration(version: 4, statements: version4),
+        Migration(version: 4, statements: { _ in [] }, then: version4),
+        Migration(version: 5, statements: version5),
     ]
 
     static func apply(on backend: some SQLBackend, logger: Logger) async throws {
@@ -31,6 +35,7 @@ enum Migrations {
                 for statement in migration.statements(session.dialect) {
                     try await session.execute(statement)
                 }
+                try await migration.then?(session)
                 try await session.execute(
                     "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", [.integer(migration.version), .init(Date())])
                 applied.append(migration.version)
@@ -153,12 +158,29 @@ enum Migrations {
         ["ALTER TABLE routing_log ADD COLUMN audit_sequence BIGINT"]
     }
 
+    /// From here on storing a dead letter writes a `dead-letter.stored` record
+    /// (``DeadLetterCoverage``). A store that holds dead letters already gets one record saying
+    /// how many there were and up to which id: those have no such record, and `audit verify`
+    /// counts them instead of reporting them; any other dead letter without one was written
+    /// into the database directly. A new store gets no record.
+    private static func version4(_ session: any SQLSession) async throws {
+        guard let row = try await session.query("SELECT COUNT(*) AS n, MAX(id) AS last FROM dead_letters").first else { return }
+        let count = try row.int("n")
+        guard count > 0 else { return }
+        _ = try await AuditWriter.append(
+            [AuditEntry(
+                actor: AuditActor(name: "store", role: "service"), action: DeadLetterCoverage.legacyMarker, subject: "dead-letters",
+                reason: "dead letters stored from now on are audited with the digests of their bodies",
+                details: ["deadLetters": .number(JSONNumber(count)), "lastDeadLetterID": .number(JSONNumber(try row.int("last")))])],
+            in: session)
+    }
+
     /// Where each dead letter came from (``DeadLetterOrigin``) and the sender the hub vouches
     /// for, the only one a replay may speak for. Letters stored before are `unknown`: their
     /// headers were read without asking who wrote them, so they are not replayed (fail closed).
     /// A replay item may name the one agency the router is to deliver to again (every replay
     /// goes through the router; none is published to an inbox directly any more).
-    private static func version4(_ dialect: SQLDialect) -> [String] {
+    private static func version5(_ dialect: SQLDialect) -> [String] {
         [
             "ALTER TABLE dead_letters ADD COLUMN origin TEXT NOT NULL DEFAULT 'unknown'",
             "ALTER TABLE dead_letters ADD COLUMN sender TEXT",

@@ -27,10 +27,17 @@ enum OpsCLI {
 
     /// The operations on `store`; `revalidating` loads Schemas/ for checking edits (only `dead
     /// edit` and `ops serve` need it).
-    static func operations(store: HubStore, revalidating schemas: String? = nil, logger: Logger) throws -> Operations {
-        guard let schemas else { return Operations(store: store, revalidator: NoSchemas(), logger: logger) }
+    static func operations(
+        store: HubStore, revalidating schemas: String? = nil, checkpoints: AuditCheckpointFiles? = nil,
+        checkpointKey: AuditCheckpointPublicKey? = nil, logger: Logger
+    ) throws -> Operations {
+        guard let schemas else {
+            return Operations(store: store, revalidator: NoSchemas(), checkpoints: checkpoints, checkpointKey: checkpointKey, logger: logger)
+        }
         do {
-            return Operations(store: store, revalidator: try CaseSchemaRevalidator(directory: SchemasLocation.directory(schemas)), logger: logger)
+            return Operations(
+                store: store, revalidator: try CaseSchemaRevalidator(directory: SchemasLocation.directory(schemas)), checkpoints: checkpoints,
+                checkpointKey: checkpointKey, logger: logger)
         } catch {
             throw ValidationError("the schemas for revalidating edits cannot be loaded from \(schemas): \(error)")
         }

@@ -19,13 +19,16 @@ struct OpsServeCommand: AsyncParsableCommand {
         abstract: "Run the dead-letter store service, the HTTP API with /metrics, /healthz, /readyz, and the dashboard.",
         discussion: """
             The AMQP user (--amqp-url) should be drehscheibe-ops: it reads dead.letters and publishes replays to \
-            case.ingress and case.deliver, nothing else. Operators and roles come from --operators (see \
+            case.ingress (replays, which the router checks again), nothing else. Operators and roles come from --operators (see \
             deploy/ops/README.md). SIGTERM or SIGINT shut down gracefully: running replays pause and can be resumed.
             """)
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var store: StoreOptions
     @OptionGroup var management: ManagementOptions
+    @OptionGroup var checkpoints: CheckpointOptions
+    @Option(help: "Seconds between signed audit checkpoints while the chain grows (also signed at start and shutdown).")
+    var auditCheckpointInterval = 60
     @Option(help: "Listen address.") var host = "127.0.0.1"
     @Option(help: "Listen port.") var port = 8480
     @Option(help: "The operators file (default: $DREHSCHEIBE_OPERATORS or .state/operators.json).") var operators: String?
@@ -47,14 +50,16 @@ struct OpsServeCommand: AsyncParsableCommand {
         }
         var amqp = try connection.configuration(name: "drehscheibe ops \(ProcessInfo.processInfo.processIdentifier)")
         amqp.recovery = .init(maximumBackoff: .seconds(5))
+        guard auditCheckpointInterval >= 1 else { throw ValidationError("--audit-checkpoint-interval is at least 1 second") }
         let hub = try HubStore(try store.hubLocation(), logger: logger)
         let server = OpsServer(
-            operations: try OpsCLI.operations(store: hub, revalidating: schemas ?? "Schemas", logger: logger),
+            operations: try OpsCLI.operations(store: hub, revalidating: schemas ?? "Schemas", checkpoints: checkpoints.files, logger: logger),
             operators: directory, queues: try management.inspector(amqp: amqp, logger: logger), replayAMQP: amqp,
             registry: Observability.registry,
             configuration: .init(
                 host: host, port: port, deadLetterQueue: noConsumer ? nil : deadLetterQueue, secureCookies: !insecureCookies,
-                runsStore: true, handlesSignals: true),
+                runsStore: true, handlesSignals: true, auditCheckpoints: checkpoints.files,
+                auditCheckpointInterval: .seconds(auditCheckpointInterval)),
             logger: logger)
         logger.info("ops server starting", metadata: ["store.location": "\(hub.location)", "http.port": "\(port)", "operators.count": "\(directory.entries.count)"])
         try await server.run()
