@@ -34,7 +34,7 @@ struct BrokerLimitsTests {
         #expect(users.count >= 18)
         for user in users {
             let output = try TestBroker.rabbitmqctl(["-q", "list_user_limits", "--user", user])
-            #expect(output.contains("\"max-connections\":8") && output.contains("\"max-channels\":64"), "\(user): \(output)")
+            #expect(output.contains("\"max-connections\":16") && output.contains("\"max-channels\":128"), "\(user): \(output)")
         }
     }
 
@@ -85,5 +85,31 @@ struct BrokerLimitsTests {
                 verifyHostname: true),
             connectionName: "tls-foreign", recovery: .disabled)
         await #expect(throws: AMQPError.self) { try await Connection.connect(configuration) }
+    }
+}
+
+extension BrokerLimitsTests {
+    /// RabbitMQ 3.10 rejects a publish to a full `reject-publish` queue only towards a channel
+    /// in confirm mode (basic.nack); in a transaction the message is dropped and the commit
+    /// succeeds. The router delivers in transactions, so it must not rely on the broker here:
+    /// it watches the depth of the queues it writes (`QueueCapacity`).
+    @Test("premise: a transaction's publish to a full reject-publish quorum queue is dropped without an error or a return")
+    func fullQueueDropsTransactionalPublishes() async throws {
+        let connection = try await connect()
+        let channel = try await connection.openChannel(publisherConfirms: false)
+        let queue = uniqueName("full")
+        _ = try await channel.declareQueue(queue, durable: true, arguments: ["x-queue-type": "quorum", "x-max-length": .int64(2), "x-overflow": "reject-publish"])
+        try await channel.selectTransactions()
+        for round in 0..<5 {
+            let returned = try await channel.commit(
+                publishing: [OutgoingMessage(exchange: "", routingKey: queue, message: Message(body: [UInt8(round)]), mandatory: true)],
+                acknowledging: [])
+            #expect(returned.isEmpty)
+        }
+        // A quorum queue checks its length asynchronously: one more may slip in, not all five.
+        let depth = try await channel.inspectQueue(queue).messageCount
+        #expect(depth < 5, "depth \(depth)")
+        _ = try await channel.deleteQueue(queue)
+        await connection.close()
     }
 }

@@ -35,7 +35,11 @@ struct WireFuzzProcessTests {
         // Publish: one at a time with confirms, so each message's fate at the broker is known.
         var accepted: [String: Bool] = [:]  // envelope id → carried a hub header
         var refusedByBroker = 0
-        var partner = try await Connection.connect(url: TestBroker.url(user: Self.agency, vhost: vhost))
+        // No automatic recovery: a connection the broker closed is replaced here, at once, so
+        // the agency user does not hold a second one meanwhile (its connection limit).
+        var partnerConfiguration = try ConnectionConfiguration(url: TestBroker.url(user: Self.agency, vhost: vhost))
+        partnerConfiguration.recovery = .disabled
+        var partner = try await Connection.connect(partnerConfiguration)
         var channel = try await partner.openChannel()
         for round in 0..<count {
             var envelope = try fresh("visa.application-submitted.v1", subject: "av.istanbul:FUZZ-\(round % 40)")
@@ -58,7 +62,7 @@ struct WireFuzzProcessTests {
                 refusedByBroker += 1
                 if !partner.isConnected || (error as? AMQPError)?.code == .connectionLost {
                     await partner.close()
-                    partner = try await Connection.connect(url: TestBroker.url(user: Self.agency, vhost: vhost))
+                    partner = try await Connection.connect(partnerConfiguration)
                 }
                 channel = try await partner.openChannel()
             }
