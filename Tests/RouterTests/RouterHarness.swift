@@ -19,7 +19,7 @@ final class RouterHarness: Sendable {
 
     init(
         prefix: String = "router", ledger: any RoutingLedger = MemoryLedger(), retry: RetryPolicy = RetryPolicy(tiers: ["5s"], maximumAttempts: 3),
-        ledgerBacklog: Int = 20_000, logger: Logger = Logger(label: "test.router")
+        ledgerBacklog: Int = 20_000, inboxHighWater: Int = 90_000, logger: Logger = Logger(label: "test.router")
     ) async throws {
         vhost = try TestBroker.isolatedVirtualHost(prefix)
         self.ledger = ledger
@@ -28,7 +28,8 @@ final class RouterHarness: Sendable {
         amqp.connectionName = connectionName
         amqp.recovery = .init(initialBackoff: .milliseconds(50), maximumBackoff: .milliseconds(500))
         let configuration = RouterConfiguration(
-            connection: amqp, prefetch: 64, ledgerBacklog: ledgerBacklog, retry: retry, schemasDirectory: schemasDirectory)
+            connection: amqp, prefetch: 64, ledgerBacklog: ledgerBacklog, inboxHighWater: inboxHighWater, retry: retry,
+            schemasDirectory: schemasDirectory)
         let service = try RouterService(configuration: configuration, ledger: ledger, logger: logger)
         group = ServiceGroup(services: [service], logger: logger)
         running = Task { [group] in try await group.run() }

@@ -25,12 +25,12 @@ public struct MessageContext: Sendable, Hashable {
     public var originalExchange: String?
     public var originalRoutingKey: String?
 
-    /// An operator's replay of a copy that failed in one agency's inbox: the hub's operations
-    /// user asks for the message to be delivered again to the recipients it names. The ledger
-    /// says the message was delivered (it was, and the adapter gave up on it), so such a replay
-    /// is not deduplicated by the router; the recipient's own dedupe by message id and the
-    /// audit log cover a replay sent twice.
-    public var isRedelivery: Bool { fromHub && replayed && pendingRecipients != nil }
+    /// A delivery the hub itself owes to the recipients it names: its retry of copies held back
+    /// for a full inbox, or an operator's replay of a copy that failed in one agency's inbox.
+    /// The ledger may say the message was delivered (to the others, or to that agency, whose
+    /// adapter then gave up on it), so such a message is not deduplicated by the router; the
+    /// recipient's own dedupe by message id and the audit log cover one sent twice.
+    public var isRedelivery: Bool { fromHub && pendingRecipients != nil }
 
     public init(
         messageID: String? = nil, eventType: String? = nil, caseID: String? = nil, source: String? = nil,

@@ -23,6 +23,15 @@ public struct RouterConfiguration: Sendable {
     /// (a store outage stops the router instead of routing without a record): 20,000 by
     /// default, 20 s at 1,000 msg/s and ~8 MB of records. See ``RecordQueue``.
     public var ledgerBacklog: Int
+    /// Messages in an agency's inbox at which the router holds its copies back (retries them)
+    /// instead of publishing them: RabbitMQ would drop them in a transaction once the inbox is
+    /// at its `max-length` (100,000). See ``QueueCapacity``.
+    public var inboxHighWater: Int
+    /// Messages in ``deadLetterQueue`` at which the router's commits wait (the operations
+    /// service stores dead letters; the queue's `max-length` is 1,000,000).
+    public var deadLettersHighWater: Int
+    /// The queue `case.dead` fills, whose depth the router watches.
+    public var deadLetterQueue: String
     public var deliverExchange: String
     public var deadExchange: String
     public var retryExchange: String
@@ -33,6 +42,7 @@ public struct RouterConfiguration: Sendable {
     public init(
         connection: ConnectionConfiguration, queues: [String] = Self.defaultShards, prefetch: UInt16 = 256, transactionBytes: Int = 8 << 20,
         ledgerInterval: Duration = .milliseconds(100), ledgerBacklog: Int = 20_000,
+        inboxHighWater: Int = 90_000, deadLettersHighWater: Int = 900_000, deadLetterQueue: String = "dead.letters",
         deliverExchange: String = "case.deliver", deadExchange: String = "case.dead", retryExchange: String = "case.retry",
         retry: RetryPolicy = RetryPolicy(), pipeline: PipelineConfiguration = PipelineConfiguration(),
         schemasDirectory: URL
@@ -43,6 +53,9 @@ public struct RouterConfiguration: Sendable {
         self.transactionBytes = transactionBytes
         self.ledgerInterval = ledgerInterval
         self.ledgerBacklog = ledgerBacklog
+        self.inboxHighWater = inboxHighWater
+        self.deadLettersHighWater = deadLettersHighWater
+        self.deadLetterQueue = deadLetterQueue
         self.deliverExchange = deliverExchange
         self.deadExchange = deadExchange
         self.retryExchange = retryExchange

@@ -37,6 +37,14 @@ public struct RouterService: Service {
             for await _ in await UnixSignalsSequence(trapping: .sighup) { rules.reload(logger: logger) }
         }
         defer { reloader.cancel() }
+        let capacity = CapacityWatch(
+            connection: connection,
+            capacity: QueueCapacity(
+                inboxHighWater: configuration.inboxHighWater, deadLettersHighWater: configuration.deadLettersHighWater,
+                deadLetterQueue: configuration.deadLetterQueue),
+            logger: logger)
+        let watcher = Task { await capacity.watch() }
+        defer { watcher.cancel() }
         let unrecorded = RecordQueue(capacity: configuration.ledgerBacklog)
         let recorder = Task { [ledger, logger, interval = configuration.ledgerInterval] in
             _ = await unrecorded.write(to: ledger, interval: interval, metrics: metrics, logger: logger)
@@ -54,7 +62,7 @@ public struct RouterService: Service {
                 for queue in configuration.queues {
                     let worker = ShardWorker(
                         queue: queue, connection: connection, configuration: configuration, rules: rules, ledger: ledger,
-                        recent: recent, unrecorded: unrecorded, logger: logger, metrics: metrics)
+                        recent: recent, unrecorded: unrecorded, capacity: capacity, logger: logger, metrics: metrics)
                     group.addTask { try await worker.run() }
                 }
                 try await group.waitForAll()

@@ -9,6 +9,8 @@ public struct RouterSettings: Sendable, Equatable {
     public var transactionBytes: Int?
     public var ledgerIntervalMilliseconds: Int?
     public var ledgerBacklog: Int?
+    public var inboxHighWater: Int?
+    public var deadLettersHighWater: Int?
     public var brokerUser: String?
     public var trustedRelays: [String]?
     public var deliverExchange: String?
@@ -20,7 +22,7 @@ public struct RouterSettings: Sendable, Equatable {
     public init() {}
 
     static let keys: Set<String> = [
-        "queues", "prefetch", "transactionBytes", "ledgerIntervalMilliseconds", "ledgerBacklog", "brokerUser", "trustedRelays", "deliverExchange", "deadExchange",
+        "queues", "prefetch", "transactionBytes", "ledgerIntervalMilliseconds", "ledgerBacklog", "inboxHighWater", "deadLettersHighWater", "brokerUser", "trustedRelays", "deliverExchange", "deadExchange",
         "retryExchange", "retryTiers", "maximumAttempts",
     ]
 
@@ -56,6 +58,14 @@ public struct RouterSettings: Sendable, Equatable {
             guard (100...50_000).contains(value) else { throw SettingsError("ledgerBacklog must be 100…50000, not \(value)") }
             ledgerBacklog = Int(value)
         }
+        if let value = try Self.integer(root, "inboxHighWater") {
+            guard value >= 1 else { throw SettingsError("inboxHighWater must be positive, not \(value)") }
+            inboxHighWater = Int(value)
+        }
+        if let value = try Self.integer(root, "deadLettersHighWater") {
+            guard value >= 1 else { throw SettingsError("deadLettersHighWater must be positive, not \(value)") }
+            deadLettersHighWater = Int(value)
+        }
         brokerUser = try Self.string(root, "brokerUser")
         trustedRelays = try Self.strings(root, "trustedRelays", allowEmpty: true)
         deliverExchange = try Self.string(root, "deliverExchange")
@@ -78,6 +88,8 @@ public struct RouterSettings: Sendable, Equatable {
         result.transactionBytes = other.transactionBytes ?? transactionBytes
         result.ledgerIntervalMilliseconds = other.ledgerIntervalMilliseconds ?? ledgerIntervalMilliseconds
         result.ledgerBacklog = other.ledgerBacklog ?? ledgerBacklog
+        result.inboxHighWater = other.inboxHighWater ?? inboxHighWater
+        result.deadLettersHighWater = other.deadLettersHighWater ?? deadLettersHighWater
         result.brokerUser = other.brokerUser ?? brokerUser
         result.trustedRelays = other.trustedRelays ?? (other.brokerUser == nil ? trustedRelays : nil)
         result.deliverExchange = other.deliverExchange ?? deliverExchange
@@ -96,6 +108,8 @@ public struct RouterSettings: Sendable, Equatable {
         if let transactionBytes { configuration.transactionBytes = transactionBytes }
         if let ledgerIntervalMilliseconds { configuration.ledgerInterval = .milliseconds(ledgerIntervalMilliseconds) }
         if let ledgerBacklog { configuration.ledgerBacklog = ledgerBacklog }
+        if let inboxHighWater { configuration.inboxHighWater = inboxHighWater }
+        if let deadLettersHighWater { configuration.deadLettersHighWater = deadLettersHighWater }
         if let brokerUser { configuration.pipeline.brokerUser = brokerUser }
         configuration.pipeline.trustedRelays = trustedRelays.map { Set($0) } ?? [configuration.pipeline.brokerUser, "drehscheibe-ops"]
         if let deliverExchange { configuration.deliverExchange = deliverExchange }

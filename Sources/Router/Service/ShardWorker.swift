@@ -30,6 +30,8 @@ struct ShardWorker: Sendable {
     let recent: RecentlyDelivered
     /// Committed decisions for the router's ledger task.
     let unrecorded: RecordQueue
+    /// How full the inboxes and the dead letters are (see ``QueueCapacity``).
+    let capacity: CapacityWatch
     let logger: Logger
     let metrics: RouterMetrics
 
@@ -170,8 +172,9 @@ struct ShardWorker: Sendable {
         while true {
             await waitForLedger(logger: logger)
             guard let items = await decided.next(limit: limit, bytes: configuration.transactionBytes) else { return }
+            let capacity = try await roomFor(items, logger: logger)
             let now = Date()
-            let planned = items.map { plan($0, now: now) }
+            let planned = items.map { plan($0, now: now, capacity: capacity) }
             metrics.transactionStarted(at: now, arrivals: items.lazy.map(\.inbound.receivedAt))
             let records = try await finish(planned, on: channel, now: now, logger: logger)
             decided.committed(Set(records.lazy.compactMap(\.deliveredKey)))
@@ -187,6 +190,29 @@ struct ShardWorker: Sendable {
             logger.warning("the ledger is behind; commits wait until it has written", metadata: ["router.ledger.backlog": "\(unrecorded.capacity)"])
         }
         if waited { logger.notice("the ledger caught up; commits go on", metadata: ["router.waited": "\(ContinuousClock.now - started)"]) }
+    }
+
+    /// The capacity of the queues `items` write to, each looked at once before the first write;
+    /// while the dead letters are full and an item may be dead-lettered, waits (a dead letter
+    /// published into a full queue would be dropped: see ``QueueCapacity``).
+    private func roomFor(_ items: [Item], logger: Logger) async throws -> QueueCapacity {
+        var recipients: Set<String> = []
+        for item in items {
+            if case .routed(let routed) = item.kind { recipients.formUnion(routed.copies.map(\.recipient)) }
+            if let sender = item.context.sender { recipients.insert(sender) }
+        }
+        var capacity = await self.capacity.knowing(recipients.map(QueueCapacity.inbox(of:)) + [configuration.deadLetterQueue])
+        let mayDeadLetter = items.contains { if case .failed = $0.kind { true } else { false } }
+        guard mayDeadLetter, capacity.deadLettersFull else { return capacity }
+        logger.error("the dead letters are full; commits wait until the operations service has stored some", metadata: [
+            "amqp.queue": "\(configuration.deadLetterQueue)", "router.high_water": "\(configuration.deadLettersHighWater)",
+        ])
+        while capacity.deadLettersFull {
+            try await Task.sleep(for: .seconds(1))
+            capacity = await self.capacity.current
+        }
+        logger.notice("the dead letters have room again; commits go on")
+        return capacity
     }
 
     /// How many of the oldest items go into the next transaction: at most `limit`, and no more
@@ -214,7 +240,9 @@ struct ShardWorker: Sendable {
                 let recipients = Set(back.map(\.routingKey))
                 let failure = RouterFailure.unroutable("route.no-inbox", "No inbox exists for \(recipients.sorted().joined(separator: ", ")).")
                 let item = entry.item.with(kind: entry.item.kind, context: routed.context)
-                unroutable.append(plan(failed: item, failure, pending: routed.copies.map(\.recipient).filter(recipients.contains), now: now))
+                unroutable.append(plan(
+                    failed: item, failure, pending: routed.copies.map(\.recipient).filter(recipients.contains), now: now,
+                    capacity: await capacity.current))
                 continue
             }
             account(entry, logger: logger)
@@ -296,28 +324,44 @@ struct ShardWorker: Sendable {
         return items.compactMap { $0 }
     }
 
-    /// What an item's transaction publishes.
-    private func plan(_ item: Item, now: Date) -> Planned {
+    /// What an item's transaction publishes. Copies for a full inbox are not published: they
+    /// go to the retry tiers, owed to those recipients alone (``QueueCapacity``).
+    private func plan(_ item: Item, now: Date, capacity: QueueCapacity) -> Planned {
         switch item.kind {
         case .duplicate:
             return Planned(item: item, outputs: [], record: nil, outcome: "duplicate", stage: Stage.dedupe.rawValue, context: item.context)
         case .routed(let routed):
-            let outputs = routed.copies.map {
+            let full = capacity.full(routed.copies.map(\.recipient))
+            let copies = routed.copies.filter { !full.contains($0.recipient) }
+            var outputs = copies.map {
                 OutgoingMessage(exchange: configuration.deliverExchange, routingKey: $0.recipient, message: $0.message, mandatory: true)
             }
-            let record = record(item, now: now, outcome: .delivered(routed.copies.map {
+            guard !full.isEmpty else {
+                let record = record(item, now: now, outcome: .delivered(copies.map {
+                    RoutingRecord.Delivery(recipient: $0.recipient, projection: $0.projection, type: $0.type)
+                }))
+                return Planned(item: item, outputs: outputs, record: record, outcome: "delivered", stage: Stage.deliver.rawValue, context: routed.context)
+            }
+            let failure = RouterFailure(
+                code: "delivery-failed", detail: "deliver.inbox-full", stage: .deliver,
+                reason: "The inbox of \(full.sorted().joined(separator: ", ")) holds \(configuration.inboxHighWater) messages or more: its adapter does not take them.",
+                retryable: true)
+            let later = plan(failed: item.with(kind: item.kind, context: routed.context), failure, pending: full.sorted(), now: now, capacity: capacity)
+            outputs += later.outputs
+            guard !copies.isEmpty else { return later }
+            let record = record(item, now: now, outcome: .delivered(copies.map {
                 RoutingRecord.Delivery(recipient: $0.recipient, projection: $0.projection, type: $0.type)
             }))
             return Planned(item: item, outputs: outputs, record: record, outcome: "delivered", stage: Stage.deliver.rawValue, context: routed.context)
         case .failed(let failure):
-            return plan(failed: item, failure, pending: item.context.pendingRecipients.map(Array.init) ?? [], now: now)
+            return plan(failed: item, failure, pending: item.context.pendingRecipients.map(Array.init) ?? [], now: now, capacity: capacity)
         }
     }
 
     /// A transient failure goes to the next retry tier; a permanent one, or one out of tiers,
     /// is dead-lettered with a receipt for the sender and, when security-relevant, an incident
     /// for the BSI.
-    private func plan(failed item: Item, _ failure: RouterFailure, pending: [String], now: Date) -> Planned {
+    private func plan(failed item: Item, _ failure: RouterFailure, pending: [String], now: Date, capacity: QueueCapacity) -> Planned {
         var failure = failure
         var context = item.context
         if context.firstFailure == nil { context.firstFailure = now }
@@ -338,15 +382,28 @@ struct ShardWorker: Sendable {
             failure.reason = "After \(context.attempts) attempts: \(failure.reason)"
         }
         let pipeline = rules.pipeline
-        var outputs = [OutgoingMessage(
-            exchange: configuration.deadExchange, routingKey: context.originalRoutingKey ?? item.inbound.routingKey,
-            message: DeadLetter.message(for: item.inbound, failure: failure, context: context, now: now, routerUser: configuration.pipeline.brokerUser),
-            mandatory: true)]
+        // A failure owed to certain recipients (a full or missing inbox, a replay for one agency)
+        // is dead-lettered once for each of them, addressed as their copy was: replaying such a
+        // letter sends the message through the router to that recipient again.
+        let letters = pending.isEmpty ? [context] : pending.map { recipient in
+            var copy = context
+            copy.originalExchange = configuration.deliverExchange
+            copy.originalRoutingKey = recipient
+            return copy
+        }
+        var outputs = letters.map { letter in
+            OutgoingMessage(
+                exchange: configuration.deadExchange, routingKey: letter.originalRoutingKey ?? item.inbound.routingKey,
+                message: DeadLetter.message(for: item.inbound, failure: failure, context: letter, now: now, routerUser: configuration.pipeline.brokerUser),
+                mandatory: true)
+        }
         let hub = HubEvents(catalogue: pipeline.rules.catalogue, routerUser: configuration.pipeline.brokerUser)
-        if let receipt = hub.receipt(for: failure, inbound: item.inbound, context: context, now: now) {
+        // A receipt or incident for a full inbox would be dropped by the broker; the dead letter
+        // records the failure either way.
+        if let receipt = hub.receipt(for: failure, inbound: item.inbound, context: context, now: now), !capacity.isFull(recipient: receipt.recipient) {
             outputs.append(OutgoingMessage(exchange: configuration.deliverExchange, routingKey: receipt.recipient, message: receipt.message, mandatory: true))
         }
-        if let incident = hub.incident(for: failure, inbound: item.inbound, context: context, now: now) {
+        if let incident = hub.incident(for: failure, inbound: item.inbound, context: context, now: now), !capacity.isFull(recipient: "bsi") {
             outputs.append(OutgoingMessage(exchange: configuration.deliverExchange, routingKey: "bsi", message: incident, mandatory: true))
         }
         let record = record(item, context: context, now: now, outcome: .deadLettered(code: failure.code, stage: failure.stage.rawValue, reason: failure.reason))
