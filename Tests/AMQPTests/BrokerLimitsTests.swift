@@ -113,3 +113,20 @@ extension BrokerLimitsTests {
         await connection.close()
     }
 }
+
+extension BrokerLimitsTests {
+    /// `user_id` is the sender only because RabbitMQ refuses any other than the publishing
+    /// user's; a user with the `impersonator` tag could set any.
+    @Test("no broker user may impersonate another (the premise of user_id as the sender)")
+    func noImpersonators() throws {
+        let file = TestBroker.packageRoot.appendingPathComponent("deploy/rabbitmq/definitions.json")
+        let definitions = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
+        let users = try #require(definitions["users"] as? [[String: Any]])
+        #expect(users.count >= 20)
+        for user in users {
+            #expect(!((user["tags"] as? [String]) ?? []).contains("impersonator"), "\(user["name"] ?? "?")")
+        }
+        let listed = try TestBroker.rabbitmqctl(["-q", "list_users"])
+        #expect(!listed.contains("impersonator"), "\(listed)")
+    }
+}
