@@ -59,53 +59,10 @@ struct OpsServerHarness: Sendable {
     }
 }
 
-/// A minimal HTTP client for the API: keeps the session cookie and the CSRF token.
-final class OpsClient: @unchecked Sendable {
-    struct Reply {
-        var status: Int
-        var data: Data
-        var headers: [String: String]
-        var json: Any? { try? JSONSerialization.jsonObject(with: data) }
-        var text: String { String(decoding: data, as: UTF8.self) }
-    }
-
-    let baseURL: URL
-    var cookie: String?
-    var csrfToken: String?
-
-    init(_ baseURL: URL) { self.baseURL = baseURL }
-
-    func get(_ path: String) async throws -> Reply { try await send("GET", path, body: nil) }
-
-    func post(_ path: String, _ body: Any, csrf: Bool = true, contentType: String = "application/json", origin: String? = nil) async throws -> Reply {
-        try await send("POST", path, body: try JSONSerialization.data(withJSONObject: body), csrf: csrf, contentType: contentType, origin: origin)
-    }
-
+extension OpsClient {
+    /// Logs in as one of the harness's operators (with its password unless another is given).
     @discardableResult
     func login(_ name: String, _ password: String? = nil) async throws -> Reply {
-        let reply = try await post("/api/login", ["name": name, "password": password ?? OpsServerHarness.passwords[name]!], csrf: false)
-        if reply.status == 200, let token = (reply.json as? [String: Any])?["csrfToken"] as? String { csrfToken = token }
-        return reply
-    }
-
-    func send(_ method: String, _ path: String, body: Data?, csrf: Bool = true, contentType: String = "application/json", origin: String? = nil) async throws -> Reply {
-        var request = URLRequest(url: URL(string: path, relativeTo: baseURL)!)
-        request.httpMethod = method
-        request.httpShouldHandleCookies = false
-        if let body {
-            request.httpBody = body
-            request.setValue(contentType, forHTTPHeaderField: "Content-Type")
-        }
-        if let cookie { request.setValue(cookie, forHTTPHeaderField: "Cookie") }
-        if csrf, let csrfToken { request.setValue(csrfToken, forHTTPHeaderField: "X-CSRF-Token") }
-        if let origin { request.setValue(origin, forHTTPHeaderField: "Origin") }
-        let (data, response) = try await URLSession.shared.data(for: request)
-        let http = response as! HTTPURLResponse
-        var headers: [String: String] = [:]
-        for (key, value) in http.allHeaderFields { headers[String(describing: key).lowercased()] = String(describing: value) }
-        if let setCookie = headers["set-cookie"], let pair = setCookie.split(separator: ";").first {
-            cookie = pair.hasSuffix("=") ? nil : String(pair)
-        }
-        return Reply(status: http.statusCode, data: data, headers: headers)
+        try await login(name, password: password ?? OpsServerHarness.passwords[name]!)
     }
 }

@@ -83,6 +83,26 @@ struct WireFuzzProcessTests {
         #expect(believed.isEmpty, "\(believed.count) messages with hub headers were routed, e.g. \(Array(believed.prefix(3))); \(seed)")
         print("wire fuzz: \(routed.count) routed, \(stored.count) dead letters stored")
 
+        // The operations API shows every stored dead letter: the list, and each letter in full.
+        let operatorClient = OpsClient(URL(string: "http://127.0.0.1:\(hub.opsPort)")!)
+        #expect(try await operatorClient.login("fuzz", password: FuzzedHub.operatorPassword).status == 200)
+        var shown = 0
+        var total = 0
+        repeat {
+            let page = try await operatorClient.get("/api/dead-letters?limit=500&offset=\(shown)")
+            #expect(page.status == 200, "\(page.text.prefix(300)); \(seed)")
+            total = (page.json as? [String: Any])?["total"] as? Int ?? 0
+            let items = (page.json as? [String: Any])?["items"] as? [[String: Any]] ?? []
+            if items.isEmpty { break }
+            for item in items {
+                guard let id = item["id"] as? Int else { continue }
+                let detail = try await operatorClient.get("/api/dead-letters/\(id)?reveal=true")
+                #expect(detail.status == 200, "dead letter \(id) (\(shown) shown): \(detail.status) \(detail.text.prefix(300)) \(detail.headers); \(seed)")
+                shown += 1
+            }
+        } while shown < total
+        #expect(shown == total && total >= stored.count, "shown \(shown) of \(total); \(seed)")
+
         // Both processes still run, and a valid message still flows.
         #expect(hub.router.isRunning, "router log:\n\(hub.router.log.suffix(3000))")
         #expect(hub.ops.isRunning, "ops log:\n\(hub.ops.log.suffix(3000))")
@@ -122,6 +142,7 @@ struct WireFuzzProcessTests {
 /// The router and the operations server as child processes on one virtual host, each with its
 /// own SQLite store in `directory`.
 struct FuzzedHub {
+    static let operatorPassword = "fuzz-operator-password"
     let vhost: String
     let router: ChildProcess
     let ops: ChildProcess
@@ -135,7 +156,7 @@ struct FuzzedHub {
             binary, ["router", "--schemas", schemasDirectory.path, "--store", "sqlite:\(directory.appendingPathComponent("router.sqlite").path)"],
             environment: ["DREHSCHEIBE_AMQP_URL": try TestBroker.url(user: "drehscheibe-router", vhost: vhost), "DREHSCHEIBE_LOG_LEVEL": "error"],
             logName: "fuzz-router")
-        let hash = try Command.run(binary.path, ["ops", "hash-password", "--iterations", "100000"], input: "fuzz-operator-password\n")
+        let hash = try Command.run(binary.path, ["ops", "hash-password", "--iterations", "100000"], input: operatorPassword + "\n")
         let operators = directory.appendingPathComponent("operators.json")
         try Data(#"{"operators": [{"name": "fuzz", "role": "admin", "passwordHash": "\#(hash.output.trimmingCharacters(in: .whitespacesAndNewlines))"}]}"#.utf8)
             .write(to: operators)
