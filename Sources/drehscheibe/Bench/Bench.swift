@@ -8,6 +8,7 @@ struct Bench: AsyncParsableCommand {
         subcommands: [
             BenchAMQP.self,
             BenchLedger.self,
+            BenchNeighbour.self,
             BenchRouter.self,
             BenchValidate.self,
         ]
