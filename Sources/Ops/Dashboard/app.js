@@ -179,6 +179,8 @@ async function openDetail(id, reveal) {
   fact(facts, "Last failure", time(f.lastFailure));
   fact(facts, "Originally to", f.originalExchange ? `${f.originalExchange} → ${f.originalRoutingKey || ""}` : "");
   fact(facts, "Router version", f.routerVersion);
+  fact(facts, "Written by", letter.origin === "unknown" ? "not the hub: not believed, cannot be replayed" : letter.origin);
+  fact(facts, "Sender (vouched)", letter.sender);
   fact(facts, "Message id", letter.messageID);
   fact(facts, "Event type", letter.eventType);
   fact(facts, "Source agency", letter.sourceAgency);

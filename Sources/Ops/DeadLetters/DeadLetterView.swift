@@ -78,6 +78,11 @@ public struct DeadLetterView: Sendable, Codable, Hashable {
     public var eventType: String?
     public var sourceAgency: String?
     public var caseID: String?
+    /// Who wrote it (`router`, `broker`, `unknown`): `unknown` letters are not believed and
+    /// cannot be replayed (docs/trust-boundary.md).
+    public var origin: DeadLetterOrigin
+    /// The agency the hub vouches for as the sender, the only one a replay speaks for.
+    public var sender: String?
     public var state: DeadLetterState
     public var replayable: Bool
     public var receivedAt: Date
@@ -107,6 +112,8 @@ public struct DeadLetterView: Sendable, Codable, Hashable {
         eventType = letter.eventType
         sourceAgency = letter.sourceAgency
         caseID = letter.caseID
+        origin = letter.origin
+        sender = letter.sender
         state = letter.state
         replayable = letter.isReplayable
         receivedAt = letter.receivedAt

@@ -29,6 +29,8 @@ struct DeadShowCommand: AsyncParsableCommand {
             ("last failure", f.lastFailure.map(OpsCLI.time)),
             ("originally to", f.originalExchange.map { "\($0) → \(f.originalRoutingKey ?? "-")" }), ("router version", f.routerVersion),
             ("dead-lettered by", f.deadLetteredByBroker ? "RabbitMQ (x-death)" : "the router"),
+            ("written by", view.origin == .unknown ? "not the hub: not believed, cannot be replayed" : view.origin.rawValue),
+            ("sender (vouched)", view.sender ?? "-"),
             ("message id", view.messageID), ("event type", view.eventType), ("source agency", view.sourceAgency), ("case", view.caseID),
             ("received", OpsCLI.time(view.receivedAt)), ("replays", String(view.replayCount)), ("discarded because", view.discardReason),
             ("revalidation", view.revalidation.map { "\($0.status.rawValue) by \($0.validator)\($0.problems.isEmpty ? "" : ": " + $0.problems.joined(separator: "; "))" }),
