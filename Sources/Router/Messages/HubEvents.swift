@@ -52,7 +52,7 @@ public struct HubEvents: Sendable {
         var data: JSONObject = [
             "incidentId": .string(UUID().uuidString.lowercased()),
             "kind": .string(kind),
-            "severity": .string(kind == "forged-sender" ? "high" : "medium"),
+            "severity": .string(Self.severity(kind)),
             "detectedAt": .string(Self.timestamp(now)),
             "stage": .string(failure.stage.rawValue),
             "messageIds": .array([.string(String((context.messageID ?? "unknown").prefix(256)))]),
@@ -65,6 +65,34 @@ public struct HubEvents: Sendable {
         if let source = context.source { data["claimedSource"] = .string(String(source.prefix(256))) }
         if let type = context.eventType { data["eventType"] = .string(String(type.prefix(256))) }
         return event(type: Self.incident, subject: "hub:incident-\(Self.safeReference(context.messageID ?? "unknown") ?? "unknown")", causation: context.messageID, data: data, now: now)
+    }
+
+    /// One incident for several of the same kind from the same sender that ``IncidentBudget``
+    /// held back: how many, when the first and the last were seen, up to 100 message ids.
+    func incidentSummary(_ report: IncidentBudget.Report, now: Date) -> Message? {
+        let kind = report.key.kind
+        var data: JSONObject = [
+            "incidentId": .string(UUID().uuidString.lowercased()),
+            "kind": .string(kind),
+            "severity": .string(Self.severity(kind)),
+            "detectedAt": .string(Self.timestamp(now)),
+            "stage": .string(Stage.authenticate.rawValue),
+            "messageIds": .array(report.messageIDs.prefix(IncidentBudget.maximumMessageIDs).map { .string(String($0.prefix(256))) }),
+            "occurrences": .number(JSONNumber(report.occurrences)),
+            "firstSeenAt": .string(Self.timestamp(report.firstSeen)),
+            "description": .string(
+                "\(report.occurrences) more incident(s) of this kind\(report.key.sender.map { " from \($0)" } ?? ""), summarised: the hub reports the first of a minute singly. Each message concerned is a dead letter of its own."),
+            "routerVersion": .string(routerVersion),
+        ]
+        if let last = report.lastSeen { data["lastSeenAt"] = .string(Self.timestamp(last)) }
+        if let sender = report.key.sender, AgencyID.isValid(sender) { data["authenticatedAgency"] = .string(sender) }
+        let reference = Self.safeReference(report.messageIDs.first ?? "unknown") ?? "unknown"
+        return event(type: Self.incident, subject: "hub:incident-\(reference)", causation: nil, data: data, now: now)
+    }
+
+    /// The initial rating of an incident kind (Schemas/codelists/incident-kind.json).
+    static func severity(_ kind: String) -> String {
+        ["forged-sender", "forged-hub-header", "signature-invalid"].contains(kind) ? "high" : "medium"
     }
 
     private func event(type name: String, subject: String, causation: String?, data: JSONObject, now: Date) -> Message? {

@@ -45,6 +45,7 @@ public struct RouterService: Service {
             logger: logger)
         let watcher = Task { await capacity.watch() }
         defer { watcher.cancel() }
+        let incidents = IncidentLedger()
         let unrecorded = RecordQueue(capacity: configuration.ledgerBacklog)
         let recorder = Task { [ledger, logger, interval = configuration.ledgerInterval] in
             _ = await unrecorded.write(to: ledger, interval: interval, metrics: metrics, logger: logger)
@@ -62,7 +63,8 @@ public struct RouterService: Service {
                 for queue in configuration.queues {
                     let worker = ShardWorker(
                         queue: queue, connection: connection, configuration: configuration, rules: rules, ledger: ledger,
-                        recent: recent, unrecorded: unrecorded, capacity: capacity, logger: logger, metrics: metrics)
+                        recent: recent, unrecorded: unrecorded, capacity: capacity, incidents: incidents, logger: logger,
+                        metrics: metrics)
                     group.addTask { try await worker.run() }
                 }
                 try await group.waitForAll()

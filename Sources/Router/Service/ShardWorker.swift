@@ -32,6 +32,8 @@ struct ShardWorker: Sendable {
     let unrecorded: RecordQueue
     /// How full the inboxes and the dead letters are (see ``QueueCapacity``).
     let capacity: CapacityWatch
+    /// Which security incidents are reported singly and which summarised (``IncidentBudget``).
+    let incidents: IncidentLedger
     let logger: Logger
     let metrics: RouterMetrics
 
@@ -179,6 +181,7 @@ struct ShardWorker: Sendable {
             let records = try await finish(planned, on: channel, now: now, logger: logger)
             decided.committed(Set(records.lazy.compactMap(\.deliveredKey)))
             unrecorded.append(records)
+            await reportHeldIncidents(now: now, capacity: capacity, on: channel, logger: logger)
         }
     }
 
@@ -190,6 +193,32 @@ struct ShardWorker: Sendable {
             logger.warning("the ledger is behind; commits wait until it has written", metadata: ["router.ledger.backlog": "\(unrecorded.capacity)"])
         }
         if waited { logger.notice("the ledger caught up; commits go on", metadata: ["router.waited": "\(ContinuousClock.now - started)"]) }
+    }
+
+    /// Publishes the summaries of incidents held back in windows that have ended, in a
+    /// transaction of their own (the BSI's inbox permitting).
+    private func reportHeldIncidents(now: Date, capacity: QueueCapacity, on channel: Channel, logger: Logger) async {
+        let reports = incidents.due(now: now)
+        guard !reports.isEmpty else { return }
+        let hub = HubEvents(catalogue: rules.pipeline.rules.catalogue, routerUser: configuration.pipeline.brokerUser)
+        let messages = reports.compactMap { hub.incidentSummary($0, now: now) }.map {
+            OutgoingMessage(exchange: configuration.deliverExchange, routingKey: "bsi", message: $0, mandatory: true)
+        }
+        guard !capacity.isFull(recipient: "bsi") else {
+            logger.error("incident summaries not sent: the BSI's inbox is full", metadata: ["router.incidents": "\(reports.reduce(0) { $0 + $1.occurrences })"])
+            return
+        }
+        do {
+            _ = try await channel.commit(publishing: messages, acknowledging: [])
+            for report in reports {
+                logger.warning("security incidents summarised for the BSI", metadata: [
+                    "router.incident.kind": "\(report.key.kind)", "message.sender": "\(report.key.sender ?? "unknown")",
+                    "router.incident.occurrences": "\(report.occurrences)",
+                ])
+            }
+        } catch {
+            logger.error("incident summaries not sent", metadata: ["router.error": "\(error)"])
+        }
     }
 
     /// The capacity of the queues `items` write to, each looked at once before the first write;
@@ -403,7 +432,10 @@ struct ShardWorker: Sendable {
         if let receipt = hub.receipt(for: failure, inbound: item.inbound, context: context, now: now), !capacity.isFull(recipient: receipt.recipient) {
             outputs.append(OutgoingMessage(exchange: configuration.deliverExchange, routingKey: receipt.recipient, message: receipt.message, mandatory: true))
         }
-        if let incident = hub.incident(for: failure, inbound: item.inbound, context: context, now: now), !capacity.isFull(recipient: "bsi") {
+        if let kind = failure.incident,
+           incidents.admit(.init(sender: context.sender, kind: kind), messageID: context.messageID ?? "unknown", now: now) != nil,
+           let incident = hub.incident(for: failure, inbound: item.inbound, context: context, now: now), !capacity.isFull(recipient: "bsi")
+        {
             outputs.append(OutgoingMessage(exchange: configuration.deliverExchange, routingKey: "bsi", message: incident, mandatory: true))
         }
         let record = record(item, context: context, now: now, outcome: .deadLettered(code: failure.code, stage: failure.stage.rawValue, reason: failure.reason))
