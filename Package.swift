@@ -16,6 +16,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "drehscheibe", targets: ["drehscheibe"]),
+        .executable(name: "drehscheibe-bench", targets: ["drehscheibe-bench"]),
         .library(name: "AMQP", targets: ["AMQP"]),
         .library(name: "CaseModel", targets: ["CaseModel"]),
         .library(name: "Adapters", targets: ["Adapters"]),
@@ -36,11 +37,6 @@ let package = Package(
         // C shim over Debian's librabbitmq-dev (0.11): only what Swift cannot call directly.
         .target(
             name: "CRabbitMQ",
-            linkerSettings: [.linkedLibrary("rabbitmq")]
-        ),
-        // The benchmarks' baseline: plain C loops over librabbitmq.
-        .target(
-            name: "CBenchLoop",
             linkerSettings: [.linkedLibrary("rabbitmq")]
         ),
         // jemalloc (Debian's libjemalloc-dev) as the executable's malloc: the router allocates and
@@ -106,12 +102,28 @@ let package = Package(
         .executableTarget(
             name: "drehscheibe",
             dependencies: [
-                "AMQP", "CaseModel", "CBenchLoop", "CJemalloc", "Store", "Router", "Adapters", "Ops", logging, metrics, lifecycle,
+                "AMQP", "CaseModel", "CJemalloc", "Store", "Router", "Adapters", "Ops", logging, metrics, lifecycle,
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // The benchmarks, outside the product: baselines in C over librabbitmq, and the
+        // drehscheibe-bench executable that measures the product against them (scripts/bench).
+        .target(
+            name: "CBenchLoop",
+            path: "Benchmarks/CBenchLoop",
+            linkerSettings: [.linkedLibrary("rabbitmq")]
+        ),
+        .executableTarget(
+            name: "drehscheibe-bench",
+            dependencies: [
+                "AMQP", "CaseModel", "CBenchLoop", "CJemalloc", "Store", "Router", logging,
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/drehscheibe-bench",
             swiftSettings: swiftSettings
         ),
         // Starts and finds the private test broker node (and PostgreSQL); shared by integration tests.

@@ -1,6 +1,6 @@
 import ArgumentParser
 
-/// The one command-line tool of Drehscheibe: router, adapters, operations, validation and benchmarks.
+/// The one command-line tool of Drehscheibe: router, adapters, operations and validation (the benchmarks are drehscheibe-bench).
 @main
 struct Drehscheibe: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,7 +16,6 @@ struct Drehscheibe: AsyncParsableCommand {
             DemoCommand.self,
             Publish.self,
             Consume.self,
-            Bench.self,
             Validate.self,
             Schemas.self,
             QueuesCommand.self,

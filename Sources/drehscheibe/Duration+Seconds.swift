@@ -1,4 +1,4 @@
 extension Duration {
-    /// In seconds, as the benchmarks and the demo print them.
+    /// In seconds, as the demo prints them.
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -45,7 +45,6 @@ struct RouterCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        BenchChild.stopWithParentIfBenchmarked()
         Observability.bootstrap()
         let logger = Logger(label: "drehscheibe.router")
         logger.info("memory allocator", metadata: ["process.allocator": "\(Allocator.name)"])

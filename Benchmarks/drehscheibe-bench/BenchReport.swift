@@ -26,7 +26,7 @@ struct BenchReport {
         let header = ["", ] + columns
         var table = [header]
         for row in rows {
-            table.append([row.label] + columns.map { row.values[$0].map(Self.format) ?? "-" })
+            table.append([row.label] + columns.map { row.values[$0].flatMap { $0.isFinite ? Self.format($0) : nil } ?? "-" })
         }
         let widths = header.indices.map { column in table.map { $0[column].count }.max() ?? 0 }
         Swift.print("== bench \(name) ==")
@@ -39,14 +39,27 @@ struct BenchReport {
         for (key, value) in figures.sorted(by: { $0.key < $1.key }) where !rows.contains(where: { key.hasPrefix($0.label + ".") }) {
             Swift.print("\(key): \(Self.format(value))")
         }
+        Swift.print(Self.json(name: name, figures: figures, extra: extra))
+    }
+
+    /// The one JSON line: every finite figure; a figure that could not be measured (NaN or
+    /// infinite, e.g. the broker's CPU without its pid) is listed under `missing`, never a crash.
+    static func json(name: String, figures: [String: Double], extra: [String: String]) -> String {
         var object: [String: Any] = ["bench": name]
-        for (key, value) in figures { object[key] = value }
+        var missing: [String] = []
+        for (key, value) in figures {
+            if value.isFinite { object[key] = value } else { missing.append(key) }
+        }
+        if !missing.isEmpty { object["missing"] = missing.sorted() }
         for (key, value) in extra { object[key] = value }
-        let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-        Swift.print(String(decoding: data, as: UTF8.self))
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else {
+            return #"{"bench":"\#(name)","error":"the figures could not be encoded"}"#
+        }
+        return String(decoding: data, as: UTF8.self)
     }
 
     static func format(_ value: Double) -> String {
+        guard value.isFinite else { return "-" }
         if value.rounded() == value && abs(value) < 1e12 { return String(Int(value)) }
         return String(format: abs(value) >= 100 ? "%.0f" : "%.3f", value)
     }

@@ -1,4 +1,3 @@
-import CBenchLoop
 import Foundation
 import Synchronization
 
@@ -6,17 +5,25 @@ import Synchronization
 import Glibc
 #endif
 
-/// Another drehscheibe process started by a benchmark (the router), so its own resident
-/// memory can be measured apart from the load generator's.
+/// The `drehscheibe` executable (built next to this one) started by a benchmark, e.g. the
+/// router, so its own resident memory and CPU can be measured apart from the load generator's.
+/// It runs under `setpriv --pdeathsig TERM` (util-linux): if the benchmark dies, the kernel
+/// stops the child too, and the product needs no hook for benchmarks.
 struct BenchChild: Sendable {
     let pid: pid_t
     /// Its wait status, once it exited.
     private let exited: Task<Int32, Never>
     private let log: String
 
-    /// Starts this executable with `arguments`, output appended to `log`.
+    /// The drehscheibe executable next to this benchmark's.
+    static var drehscheibe: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+            .appendingPathComponent("drehscheibe").path
+    }
+
+    /// Starts `drehscheibe` with `arguments`, output appended to `log`.
     init(arguments: [String], environment: [String: String], log: String) throws {
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+        let executable = "/usr/bin/setpriv"
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -25,8 +32,7 @@ struct BenchChild: Sendable {
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         var merged = ProcessInfo.processInfo.environment
         for (key, value) in environment { merged[key] = value }
-        merged[Self.parentVariable] = "\(getpid())"
-        var argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        var argv = ([executable, "--pdeathsig", "TERM", "--", Self.drehscheibe] + arguments).map { strdup($0) } + [nil]
         var env = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
             argv.forEach { free($0) }
@@ -74,15 +80,6 @@ struct BenchChild: Sendable {
 
     /// User and system CPU time the child used so far.
     var cpuSeconds: Double? { BenchReport.cpuSeconds(pid: pid) }
-
-    /// Set in the child's environment to the benchmark's pid: the child stops with it.
-    static let parentVariable = "DREHSCHEIBE_BENCH_PARENT"
-
-    /// Called early by a command a benchmark may have started.
-    static func stopWithParentIfBenchmarked() {
-        guard let value = ProcessInfo.processInfo.environment[parentVariable], let parent = pid_t(value) else { return }
-        cbench_stop_with_parent(parent)
-    }
 }
 
 /// A child's wait status, once a watcher saw it exit.

@@ -72,7 +72,7 @@ struct BenchNeighbour: AsyncParsableCommand {
         let shards = try RouterSettings(json: Array(settings)).queues ?? (0..<4).map { "router.ingress.\($0)" }
 
         // The deployed topology, with no other router and no adapter on the queues measured.
-        let amqp = try await connection.connect(name: "bench neighbour")
+        let amqp = try await Connection.connect(try connection.configuration(name: "bench neighbour"))
         let admin = try await amqp.openChannel(publisherConfirms: false)
         let outputs = ["inbox.bva", "inbox.aa", "inbox.bsi", "inbox.\(victim.user)", "inbox.\(flooder.user)", "dead.letters"]
         for queue in shards + outputs {
