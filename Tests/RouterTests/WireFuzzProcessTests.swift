@@ -174,7 +174,7 @@ struct FuzzedHub {
     }
 
     /// Waits until the operations server answers /readyz (it consumes the dead letters then).
-    func opsReady(timeout: Duration = .seconds(60)) async -> Bool {
+    func opsReady(timeout: Duration = .seconds(180)) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline, ops.isRunning {
             if let reply = try? await LocalHTTP.send(port: opsPort, method: "GET", path: "/readyz"), reply.status == 200 { return true }

@@ -94,24 +94,19 @@ protocol DecidedItem: Sendable {
 }
 
 extension ShardWorker.Item: DecidedItem {
+    /// ``Dedupe/key(of:)`` of a routed item.
     var routedKey: DedupeKey? {
-        // As `RoutingRecord.deliveredKey` makes it from the record of this item.
-        // A redelivery an operator asked for is not deduplicated (``MessageContext/isRedelivery``).
-        if case .routed = kind, !context.isRedelivery, let id = context.messageID, let caseID = context.caseID {
-            DedupeKey(messageID: id, caseID: caseID)
-        } else {
-            nil
-        }
+        if case .routed = decision.kind { Dedupe.key(of: decision.context) } else { nil }
     }
 
     /// The copies, or for a failure the dead letter (which carries the body).
     var outputBytes: Int {
-        switch kind {
+        switch decision.kind {
         case .routed(let routed): routed.copies.reduce(0) { $0 + $1.message.body.count }
-        case .failed: inbound.body.count
+        case .failed: decision.inbound.body.count
         case .duplicate: 0
         }
     }
 
-    func asDuplicate() -> ShardWorker.Item { with(kind: .duplicate) }
+    func asDuplicate() -> ShardWorker.Item { ShardWorker.Item(delivery: delivery, decision: decision.with(kind: .duplicate)) }
 }

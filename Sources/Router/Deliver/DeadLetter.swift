@@ -22,8 +22,8 @@ public enum DeadLetter {
         headers[HubHeader.stage] = .string(failure.stage.rawValue)
         if let pointer = failure.pointer { headers[HubHeader.pointer] = .string(pointer) }
         headers[HubHeader.reason] = .string(failure.reason)
-        // Attempts are bounded (HubMarks.maximumAttempts), so this cannot overflow.
-        headers[HubHeader.attempts] = .int64(Int64(max(1, context.attempts + (failure.retryable ? 0 : 1))))
+        // The attempts before this one, and this one. Bounded (HubMarks.maximumAttempts): no overflow.
+        headers[HubHeader.attempts] = .int64(Int64(context.attempts + 1))
         headers[HubHeader.firstFailure] = .string(context.firstFailure.map { ISO8601DateFormatter().string(from: $0) } ?? timestamp)
         headers[HubHeader.lastFailure] = .string(timestamp)
         headers[HubHeader.originalExchange] = .string(context.originalExchange ?? inbound.exchange)

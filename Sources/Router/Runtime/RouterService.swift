@@ -62,8 +62,8 @@ public struct RouterService: Service {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for queue in configuration.queues {
                     let worker = ShardWorker(
-                        queue: queue, connection: connection, configuration: configuration, rules: rules, ledger: ledger,
-                        recent: recent, unrecorded: unrecorded, capacity: capacity, incidents: incidents, logger: logger,
+                        queue: queue, connection: connection, configuration: configuration, rules: rules,
+                        dedupe: Dedupe(recent: recent, ledger: ledger), unrecorded: unrecorded, capacity: capacity, incidents: incidents, logger: logger,
                         metrics: metrics)
                     group.addTask { try await worker.run() }
                 }

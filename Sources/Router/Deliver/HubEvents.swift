@@ -30,7 +30,7 @@ public struct HubEvents: Sendable {
             "errorCode": .string(failure.code),
             "stage": .string(failure.stage.rawValue),
             "reason": .string(String(failure.reason.prefix(1000))),
-            "attempts": .number(JSONNumber(max(1, context.attempts))),
+            "attempts": .number(JSONNumber(context.attempts + 1)),
             "firstFailureAt": .string(Self.timestamp(context.firstFailure ?? now)),
             "routerVersion": .string(routerVersion),
         ]
