@@ -69,7 +69,9 @@ struct BenchNeighbour: AsyncParsableCommand {
         let victimMessages = try NeighbourMessages(agency: victim.user, schemas: schemasDirectory)
         let flooderMessages = try NeighbourMessages(agency: flooder.user, schemas: schemasDirectory)
         guard let settings = FileManager.default.contents(atPath: config) else { throw BenchError("cannot read the router settings \(config)") }
-        let shards = try RouterSettings(json: Array(settings)).queues ?? (0..<4).map { "router.ingress.\($0)" }
+        var deployed = RouterConfiguration(connection: ConnectionConfiguration(host: "localhost"), schemasDirectory: schemasDirectory)
+        try RouterSettings(json: Array(settings)).apply(to: &deployed)
+        let shards = deployed.queues
 
         // The deployed topology, with no other router and no adapter on the queues measured.
         let amqp = try await Connection.connect(try connection.configuration(name: "bench neighbour"))

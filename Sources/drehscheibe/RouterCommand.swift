@@ -1,5 +1,6 @@
 import AMQP
 import ArgumentParser
+import CaseModel
 import Foundation
 import Logging
 import Router
@@ -52,13 +53,20 @@ struct RouterCommand: AsyncParsableCommand {
         amqp.recovery = .init(maximumBackoff: .seconds(5))
         // Defaults, then the settings file, then the options given on the command line.
         var commandLine = RouterSettings()
-        commandLine.queues = queues.map { $0.split(separator: ",").map(String.init) }
-        commandLine.prefetch = prefetch
-        commandLine.brokerUser = brokerUser
-        commandLine.trustedRelays = trustedRelays.isEmpty ? nil : trustedRelays
-        commandLine.deliverExchange = deliverExchange
-        commandLine.deadExchange = deadExchange
-        commandLine.retryExchange = retryExchange
+        let given: [(String, JSONValue?)] = [
+            ("queues", queues.map { .array($0.split(separator: ",").map { .string(String($0)) }) }),
+            ("prefetch", prefetch.map { .number(JSONNumber(Int($0))) }),
+            ("brokerUser", brokerUser.map(JSONValue.string)),
+            ("trustedRelays", trustedRelays.isEmpty ? nil : .array(trustedRelays.map(JSONValue.string))),
+            ("deliverExchange", deliverExchange.map(JSONValue.string)),
+            ("deadExchange", deadExchange.map(JSONValue.string)),
+            ("retryExchange", retryExchange.map(JSONValue.string)),
+        ]
+        do {
+            for case (let key, let value?) in given { try commandLine.set(key, value) }
+        } catch {
+            throw ValidationError("\(error)")
+        }
         var configuration = RouterConfiguration(connection: amqp, schemasDirectory: SchemasLocation.directory(schemas))
         try settings().overridden(by: commandLine).apply(to: &configuration)
         let (ledger, storeService) = try store.ledger(logger: logger)

@@ -1,4 +1,5 @@
 import AMQP
+import CaseModel
 import Foundation
 @testable import Router
 import TestSupport
@@ -46,20 +47,20 @@ struct RouterSettingsTests {
     func commandLineOverFile() throws {
         let file = try RouterSettings(json: Array(#"{"prefetch": 64, "trustedRelays": ["drehscheibe-router", "relay-x"], "deadExchange": "dead.x"}"#.utf8))
         var commandLine = RouterSettings()
-        commandLine.prefetch = 32
+        try commandLine.set("prefetch", 32)
         var configuration = configuration()
         file.overridden(by: commandLine).apply(to: &configuration)
         #expect(configuration.prefetch == 32)
         #expect(configuration.deadExchange == "dead.x")
         #expect(configuration.pipeline.trustedRelays == ["drehscheibe-router", "relay-x"])
 
-        commandLine.brokerUser = "bench-admin"
+        try commandLine.set("brokerUser", "bench-admin")
         configuration = self.configuration()
         file.overridden(by: commandLine).apply(to: &configuration)
         #expect(configuration.pipeline.brokerUser == "bench-admin")
         #expect(configuration.pipeline.trustedRelays == ["bench-admin", "drehscheibe-ops"])
 
-        commandLine.trustedRelays = ["bench-admin"]
+        try commandLine.set("trustedRelays", ["bench-admin"])
         configuration = self.configuration()
         file.overridden(by: commandLine).apply(to: &configuration)
         #expect(configuration.pipeline.trustedRelays == ["bench-admin"])
@@ -88,5 +89,24 @@ struct RouterSettingsTests {
         } catch {
             #expect(error.description.contains(message), "\(error)")
         }
+    }
+
+    @Test("every setting is documented in deploy/router/README.md and stated in the deployed file")
+    func documented() throws {
+        let readme = try String(contentsOf: TestBroker.packageRoot.appendingPathComponent("deploy/router/README.md"), encoding: .utf8)
+        let file = try JSONValue(parsing: Array(Data(contentsOf: TestBroker.packageRoot.appendingPathComponent("deploy/router/router.json"))))
+        let stated = Set(file.objectValue?.keys.map { $0 } ?? [])
+        for setting in RouterSetting.all {
+            #expect(readme.contains("`\(setting.key)`"), "\(setting.key) is not in deploy/router/README.md")
+            #expect(stated.contains(setting.key), "\(setting.key) is not in deploy/router/router.json")
+        }
+        #expect(stated == Set(RouterSetting.all.map(\.key)))
+    }
+
+    @Test("a command-line value is checked like the file's")
+    func commandLineChecked() {
+        var settings = RouterSettings()
+        #expect(throws: SettingsError("prefetch must be 1…65535, not 0")) { try settings.set("prefetch", 0) }
+        #expect(throws: SettingsError.self) { try settings.set("prefech", 1) }
     }
 }
