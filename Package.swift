@@ -144,7 +144,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StoreTests",
-            dependencies: ["Store", "TestSupport"],
+            dependencies: ["Store", "CaseModel", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,3 +1,4 @@
+import CaseModel
 import Foundation
 import Store
 import Testing

@@ -1,3 +1,4 @@
+import CaseModel
 import AMQP
 import Foundation
 import Logging

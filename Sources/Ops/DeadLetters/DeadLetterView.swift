@@ -7,21 +7,6 @@ import Store
 /// context, properties and headers, the body pretty-printed, the history. Personal data is
 /// masked unless the view was made for someone allowed to see it.
 public struct DeadLetterView: Sendable, Codable, Hashable {
-    public struct Failure: Sendable, Codable, Hashable {
-        public var errorCode: String
-        public var errorDetail: String?
-        public var stage: String?
-        public var pointer: String?
-        public var reason: String?
-        public var attempts: Int?
-        public var firstFailure: Date?
-        public var lastFailure: Date?
-        public var originalExchange: String?
-        public var originalRoutingKey: String?
-        public var routerVersion: String?
-        public var deadLetteredByBroker: Bool
-    }
-
     public struct HeaderEntry: Sendable, Codable, Hashable {
         public var name: String
         /// The AMQP field type, e.g. `string`, `int32`, `table`.
@@ -88,7 +73,8 @@ public struct DeadLetterView: Sendable, Codable, Hashable {
     public var receivedAt: Date
     public var exchange: String
     public var routingKey: String
-    public var failure: Failure
+    /// The stored failure context, as the router wrote it or RabbitMQ's `x-death` said.
+    public var failure: FailureContext
     public var properties: Properties
     /// `json` (pretty-printed), `text`, `base64` (not UTF-8) or `hidden` (masked, not JSON).
     public var bodyFormat: String
@@ -119,11 +105,7 @@ public struct DeadLetterView: Sendable, Codable, Hashable {
         receivedAt = letter.receivedAt
         exchange = letter.exchange
         routingKey = letter.routingKey
-        let f = letter.failure
-        failure = Failure(
-            errorCode: f.errorCode, errorDetail: f.errorDetail, stage: f.stage, pointer: f.pointer, reason: f.reason, attempts: f.attempts,
-            firstFailure: f.firstFailure, lastFailure: f.lastFailure, originalExchange: f.originalExchange,
-            originalRoutingKey: f.originalRoutingKey, routerVersion: f.routerVersion, deadLetteredByBroker: f.deadLetteredByBroker)
+        failure = letter.failure
         let p = letter.properties
         properties = Properties(
             contentType: p.contentType, contentEncoding: p.contentEncoding, deliveryMode: p.deliveryMode, priority: p.priority,

@@ -3,7 +3,8 @@ import CaseModel
 import Foundation
 
 /// Builds the dead letter for a failed message: the original body byte for byte and the
-/// original properties, plus the failure context as x-drehscheibe-* headers (Schemas/asyncapi.yaml).
+/// original properties, plus the failure context (``CaseModel/FailureContext``, the one contract
+/// the store reads back) as x-drehscheibe-* headers (Schemas/asyncapi.yaml).
 /// The sender's own headers travel as ``Inbound/carriedHeaders(fromHub:)`` leaves them; a body
 /// too large to hold is not carried (``HubHeader/bodyBytes`` says how large it was).
 ///
@@ -16,20 +17,19 @@ public enum DeadLetter {
     ) -> Message {
         var properties = inbound.properties
         var headers = inbound.carriedHeaders(fromHub: context.fromHub)
-        let timestamp = ISO8601DateFormatter().string(from: now)
-        headers[HubHeader.errorCode] = .string(failure.code)
-        headers[HubHeader.errorDetail] = .string(failure.detail)
-        headers[HubHeader.stage] = .string(failure.stage.rawValue)
-        if let pointer = failure.pointer { headers[HubHeader.pointer] = .string(pointer) }
-        headers[HubHeader.reason] = .string(failure.reason)
-        // The attempts before this one, and this one. Bounded (HubMarks.maximumAttempts): no overflow.
-        headers[HubHeader.attempts] = .int64(Int64(context.attempts + 1))
-        headers[HubHeader.firstFailure] = .string(context.firstFailure.map { ISO8601DateFormatter().string(from: $0) } ?? timestamp)
-        headers[HubHeader.lastFailure] = .string(timestamp)
-        headers[HubHeader.originalExchange] = .string(context.originalExchange ?? inbound.exchange)
-        headers[HubHeader.originalRoutingKey] = .string(context.originalRoutingKey ?? inbound.routingKey)
+        let written = FailureContext(
+            errorCode: failure.code, errorDetail: failure.detail, stage: failure.stage.rawValue, pointer: failure.pointer, reason: failure.reason,
+            // The attempts before this one, and this one. Bounded (HubMarks.maximumAttempts): no overflow.
+            attempts: context.attempts + 1, firstFailure: context.firstFailure ?? now, lastFailure: now,
+            originalExchange: context.originalExchange ?? inbound.exchange, originalRoutingKey: context.originalRoutingKey ?? inbound.routingKey,
+            routerVersion: routerVersion)
+        for (name, value) in written.headerFields {
+            switch value {
+            case .text(let text): headers[name] = .string(text)
+            case .integer(let number): headers[name] = .int64(number)
+            }
+        }
         if let omitted = inbound.omittedBodyBytes { headers[HubHeader.bodyBytes] = .int64(Int64(clamping: omitted)) }
-        headers[HubHeader.routerVersion] = .string(routerVersion)
         // The authenticated sender; before authentication, the partner's verified user_id (a
         // hub user's relayed sender is not known to be valid yet, so then none).
         headers[HubHeader.sender] = (context.sender ?? (context.fromHub ? nil : inbound.properties.userID)).map(FieldValue.string)

@@ -1,3 +1,4 @@
+import CaseModel
 import Foundation
 
 /// The store's id of a dead letter (a small number operators can type: `dead show 42`).

@@ -1,3 +1,4 @@
+import CaseModel
 import ArgumentParser
 import Foundation
 import Ops
