@@ -41,7 +41,7 @@ let package = Package(
         ),
         // jemalloc (Debian's libjemalloc-dev) as the executable's malloc: the router allocates and
         // frees a JSON tree per message from several threads, where glibc's malloc cost a sixth
-        // of its CPU (bench router: 216–234 → 185–194 µs per message).
+        // of its CPU (bench router, docs/benchmarks.md).
         .target(
             name: "CJemalloc",
             linkerSettings: [.linkedLibrary("jemalloc")]

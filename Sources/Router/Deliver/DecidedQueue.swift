@@ -6,8 +6,7 @@ import Store
 ///
 /// The two run side by side so that a finished commit starts the next one at once with
 /// everything decided meanwhile. (With one loop doing both, a commit that returned while the
-/// loop was deciding a chunk waited for that chunk — under load 4–8 ms between two commits,
-/// each message paying it.)
+/// loop was deciding a chunk waited for that chunk, and under load each message paid that gap.)
 ///
 /// It also keeps a message id from going out twice when a sender resent it: an item routed
 /// while another with the same id waits here, or after a commit delivered that id, is turned

@@ -13,10 +13,9 @@ import Store
 ///
 /// Writes are at least an interval apart (100 ms by default): at moderate rates a write per
 /// commit carried one or two records, and each wrote whole pages of the log, its index and the
-/// audit chain — about 20 KB per message, 10 MB/s at 500 msg/s, with a disk sync each time. On
-/// a disk shared with the broker those writes and their checkpoints held up the broker's own
-/// syncs, and end-to-end p99 at 500 msg/s was 100–150 ms instead of the pass-through's 12–21
-/// (`bench router --rate 500`; on tmpfs the router's p99 was 16 ms). The interval widens the
+/// audit chain with a disk sync each time. On a disk shared with the broker those writes and
+/// their checkpoints held up the broker's own syncs and the router's latency with them (`bench
+/// router --rate 500`, docs/benchmarks.md). The interval widens the
 /// window a `kill -9` can lose records in (never messages, see ``ShardWorker``) from one write
 /// to one interval.
 ///

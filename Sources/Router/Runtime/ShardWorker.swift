@@ -138,9 +138,8 @@ struct ShardWorker: Sendable {
         // until it commits, and the next ones arrive within the other half. Under steady
         // load a transaction holds what was decided during the last commit (a few messages);
         // the limit matters only for a backlog, where large transactions drain it fastest:
-        // the broker's commit costs about the same per message (0.6 ms each, 22 ms for 32,
-        // 74 ms for 128 on the benchmark machine), but fewer commits leave fewer gaps between
-        // them. Capped at 32 the drain ran at 4,200–4,460 msg/s, at 128 at 5,010–5,280.
+        // the broker's commit costs about the same per message, but fewer commits leave fewer
+        // gaps between them (docs/benchmarks.md).
         let limit = max(1, Int(configuration.prefetch) / 2)
         while true {
             await waitForLedger(logger: logger)

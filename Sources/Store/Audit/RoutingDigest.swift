@@ -8,8 +8,8 @@ import Foundation
 /// record, and the record cannot be changed without breaking the chain.
 ///
 /// Why not an audit record per decision, as before: the record repeated what the routing-log
-/// row says, so every routed message cost the store two rows and two hashes — about 40 % of the
-/// SQLite ledger's cost (`bench ledger`: 47–58 → 27–31 µs per message without it). And the
+/// row says, so every routed message cost the store two rows and two hashes — a large share of
+/// the SQLite ledger's cost (`bench ledger`, docs/benchmarks.md). And the
 /// rows the trace shows were not covered by the chain at all; now they are.
 enum RoutingDigest {
     /// The routing-log columns a row's hash covers, in order (also the insert's column list).

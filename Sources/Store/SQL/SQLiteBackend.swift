@@ -43,9 +43,8 @@ struct SQLiteBackend: SQLBackend {
             // SQLite's own checkpoint size (1000 pages, 4 MB), said explicitly because a larger
             // one was tried and hurt: with 40 MB a checkpoint copied ~10 MB of pages into the
             // database file and synced it in one burst, and on a disk shared with the broker its
-            // syncs waited behind that burst — a 100–300 ms stall of the whole hub every few
-            // seconds (`bench router --rate 1000`: p99 223–309 ms with 40 MB, 45–57 ms with 4 MB,
-            // both with the router's ledger interval of 100 ms). The smaller checkpoints cost
+            // syncs waited behind that burst — a stall of the whole hub every few seconds
+            // (`bench router --rate 1000`, docs/benchmarks.md). The smaller checkpoints cost
             // some CPU (pages the ledger changes in most writes are copied more often). The
             // WAL file is cut back to 64 MB after a checkpoint a long reader held up.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 1000")
