@@ -18,6 +18,7 @@ struct Drehscheibe: AsyncParsableCommand {
             Consume.self,
             Validate.self,
             Schemas.self,
+            DeadlineCommand.self,
             QueuesCommand.self,
             DeadCommand.self,
             TraceCommand.self,

@@ -165,3 +165,22 @@ struct CLITests {
         #expect(first["versions"]?.arrayValue?.count == 2)
     }
 }
+
+extension CLITests {
+    @Test("deadline compute prints one JSON object with dueDate, due and the days skipped; deadline rules names the legal basis")
+    func deadline() throws {
+        let result = try run(["deadline", "compute", "--rule", "beschv-36-2", "--start", "2026-12-18T09:00:00+01:00", "--agency", "ba"])
+        #expect(result.status == 0, "\(result.errorOutput)")
+        let object = try #require(try JSONValue(parsing: Array(result.output.utf8)).objectValue)
+        #expect(object["dueDate"]?.stringValue == "2027-01-04")
+        #expect(object["due"]?.stringValue == "2027-01-04T23:59:59+01:00")
+        #expect(object["skipped"]?.arrayValue?.count == 3)
+        #expect(object["legalBasis"]?.stringValue?.contains("§ 36 Abs. 2") == true)
+        let unknown = try run(["deadline", "compute", "--rule", "nope", "--start", "2026-12-18T09:00:00+01:00", "--agency", "ba"])
+        #expect(unknown.status != 0)
+        #expect(unknown.errorOutput.contains("beschv-36-2"))
+        let rules = try run(["deadline", "rules"])
+        #expect(rules.status == 0)
+        #expect(rules.output.contains("Art. 22 Abs. 2 Verordnung (EG) Nr. 810/2009"))
+    }
+}
