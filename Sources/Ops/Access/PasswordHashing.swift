@@ -24,8 +24,18 @@ public final class PasswordHashing: Sendable {
 
     public init(slots: Int, queue: Int) {
         state = Mutex(State(slots: HashingSlots(capacity: slots, queueLimit: queue)))
-        queues = (0..<slots).map { DispatchQueue(label: "drehscheibe.password-hashing.\($0)") }
+        queues = (0..<slots).map { slot in
+            let queue = DispatchQueue(label: "drehscheibe.password-hashing.\(slot)")
+            queue.setSpecific(key: Self.slotKey, value: slot)
+            return queue
+        }
     }
+
+    private static let slotKey = DispatchSpecificKey<Int>()
+
+    /// The slot whose queue runs the caller, nil off the slots' queues (e.g. on the
+    /// concurrency pool): how a test shows that checks never run on the pool.
+    public static var currentSlot: Int? { DispatchQueue.getSpecific(key: slotKey) }
 
     /// Checks running and waiting now (for tests and metrics).
     public var load: (running: Int, queued: Int) { state.withLock { ($0.slots.running, $0.slots.queued) } }
