@@ -19,6 +19,7 @@ enum Migrations {
         Migration(version: 3, statements: version3),
         Migration(version: 4, statements: { _ in [] }, then: version4),
         Migration(version: 5, statements: version5),
+        Migration(version: 6, statements: version6),
     ]
 
     static func apply(on backend: some SQLBackend, logger: Logger) async throws {
@@ -185,6 +186,29 @@ enum Migrations {
             "ALTER TABLE dead_letters ADD COLUMN origin TEXT NOT NULL DEFAULT 'unknown'",
             "ALTER TABLE dead_letters ADD COLUMN sender TEXT",
             "ALTER TABLE replay_items ADD COLUMN recipient TEXT",
+        ]
+    }
+
+    /// The statutory periods the hub keeps (``Deadline``), and the answers that close them
+    /// (kept apart, so an answer recorded before its request's deadline still closes it).
+    private static func version6(_ dialect: SQLDialect) -> [String] {
+        [
+            """
+            CREATE TABLE deadlines (
+                id TEXT PRIMARY KEY, rule TEXT NOT NULL, case_id TEXT NOT NULL, request_message_id TEXT NOT NULL, request_id TEXT,
+                requester TEXT NOT NULL, actor TEXT NOT NULL, received_at BIGINT NOT NULL, due_at BIGINT NOT NULL, due_date TEXT NOT NULL,
+                claimed_due TEXT, identifiers TEXT NOT NULL, state TEXT NOT NULL, answer_message_id TEXT, answer_type TEXT,
+                answered_at BIGINT, late_answer_message_id TEXT, claimed_by TEXT, claimed_at BIGINT, deemed_message_id TEXT,
+                deemed_at BIGINT, updated_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX deadlines_state_due ON deadlines (state, due_at)",
+            "CREATE INDEX deadlines_case ON deadlines (case_id)",
+            "CREATE INDEX deadlines_request ON deadlines (case_id, request_id, actor, rule)",
+            """
+            CREATE TABLE deadline_answers (
+                case_id TEXT NOT NULL, request_id TEXT NOT NULL, answerer TEXT NOT NULL, rule TEXT NOT NULL, message_id TEXT NOT NULL,
+                type TEXT NOT NULL, answered_at BIGINT NOT NULL, PRIMARY KEY (case_id, request_id, answerer, rule, message_id))
+            """,
         ]
     }
 }
