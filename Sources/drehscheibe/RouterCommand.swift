@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import Router
 import ServiceLifecycle
+import Store
 import UnixSignals
 
 /// `drehscheibe router`: the long-running router (SIGTERM drains in-flight work and exits,
@@ -80,6 +81,14 @@ struct RouterCommand: AsyncParsableCommand {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let storeService { services.append(.init(service: storeService)) }
         services.append(.init(service: router, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup))
+        // Beside the router, sharing its rules (SIGHUP reloads both); stopped before it.
+        if let store = ledger as? HubStore {
+            services.append(.init(
+                service: DeadlineService(configuration: configuration, store: store, rules: router.rules, logger: logger),
+                failureTerminationBehavior: .gracefullyShutdownGroup))
+        } else {
+            logger.warning("no store: statutory periods are not kept (the deadline notices stay in their queue)")
+        }
         if let metricsPort {
             services.append(.init(service: Observability.metricsServer(port: metricsPort, logger: logger)))
         }

@@ -30,6 +30,8 @@ public struct DeadlineRule: Sendable, Hashable {
     public var actors: Actors
     /// The versioned type the hub publishes when the period ends without an answer.
     public var deemedEvent: String
+    /// The rule's code in codelists/legal-purpose.json, which the deemed outcome carries.
+    public var citation: String
 
     /// A condition on the request: the member at `pointer` equals (or does not equal) a value.
     public struct Condition: Sendable, Hashable {
@@ -91,13 +93,16 @@ public struct DeadlineRules: Sendable {
                   let counting = entry["counting"]?.stringValue.flatMap(DeadlineRule.Counting.init(rawValue:)),
                   let legalBasis = entry["legalBasis"]?.stringValue, let opensWith = entry["opensWith"]?.stringValue
             else { throw DeadlineRulesError("rules/deadlines.json: an entry lacks id, period {value, unit}, counting, opensWith or legalBasis") }
-            guard let deemedEvent = entry["deemedEvent"]?.stringValue else { throw DeadlineRulesError("rules/deadlines.json: \(id) lacks deemedEvent") }
+            guard let deemedEvent = entry["deemedEvent"]?.stringValue, let citation = entry["citation"]?.stringValue else {
+                throw DeadlineRulesError("rules/deadlines.json: \(id) lacks deemedEvent or citation")
+            }
             return DeadlineRule(
                 id: id, procedure: entry["procedure"]?.stringValue ?? "", opensWith: opensWith, appliesWhen: entry["appliesWhen"]?.stringValue,
                 value: Int(value), unit: unit, counting: counting, actor: entry["actor"]?.stringValue ?? "",
                 effectOfSilence: entry["effectOfSilence"]?.stringValue ?? "", legalBasis: legalBasis,
                 stoppedBy: entry["stoppedBy"]?.arrayValue?.compactMap(\.stringValue) ?? [], preventedBy: entry["preventedBy"]?.stringValue,
-                when: try Self.condition(entry["when"], rule: id), actors: try Self.actors(entry["actors"], rule: id), deemedEvent: deemedEvent)
+                when: try Self.condition(entry["when"], rule: id), actors: try Self.actors(entry["actors"], rule: id), deemedEvent: deemedEvent,
+                citation: citation)
         }
         self.init(rules: rules, holidays: holidays, seats: seats)
     }

@@ -38,6 +38,8 @@ public struct RouterConfiguration: Sendable {
     public var retry: RetryPolicy
     public var pipeline: PipelineConfiguration
     public var schemasDirectory: URL
+    /// The statutory periods the hub keeps (``DeadlineService``).
+    public var deadlines = DeadlineServiceConfiguration()
 
     public init(
         connection: ConnectionConfiguration, queues: [String] = Self.defaultShards, prefetch: UInt16 = 256, transactionBytes: Int = 8 << 20,

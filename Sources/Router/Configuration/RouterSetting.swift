@@ -39,6 +39,19 @@ public struct RouterSetting: Sendable {
         string("retryExchange", "where retries go", \.retryExchange),
         strings("retryTiers", "the retry queues a transient failure waits in, in order", \.retry.tiers),
         integer("maximumAttempts", "attempts in all before a transient failure is dead-lettered", 1...100) { $0.retry.maximumAttempts = Int($1) },
+        string("deadlineQueue", "where the router's deadline notices go (the deadline service reads them)", \.deadlines.queue),
+        string("ingressExchange", "where the deadline service publishes deemed outcomes", \.deadlines.ingressExchange),
+        integer("deadlineGraceSeconds", "how long after its end a period counts as ended without an answer", 0...86_400) {
+            $0.deadlines.grace = .seconds($1)
+        },
+        integer("deadlineClaimLeaseSeconds", "after how long another instance takes over an unfinished deemed outcome", 10...86_400) {
+            $0.deadlines.claimLease = .seconds($1)
+        },
+        RouterSetting(key: "deadlineClockOffsetFile", meaning: "demonstrations only: a file of seconds the deadline clock runs ahead (\"\" for the system clock)") {
+            (value: JSONValue, configuration: inout RouterConfiguration) throws(SettingsError) in
+            guard let text = value.stringValue else { throw SettingsError("deadlineClockOffsetFile must be a string") }
+            configuration.deadlines.clockOffsetFile = text
+        },
     ]
 
     // MARK: - Kinds of values

@@ -96,7 +96,9 @@ extension Pipeline {
             copies.append(Copy(recipient: recipient, projection: name, type: currentType.full, message: message))
         }
         context.eventType = currentType.full
-        return .success(Routed(copies: copies, context: context, recipients: recipients))
+        let deadlines = rules.deadlines.involved.contains(currentType.name)
+            ? DeadlineInput(event: event, type: currentType, sender: sender, rules: rules.deadlines) : nil
+        return .success(Routed(copies: copies, context: context, recipients: recipients, deadlines: deadlines))
     }
 
     func outputProperties(

@@ -44,6 +44,22 @@ public struct Pipeline: Sendable {
         public var context: MessageContext
         /// Every recipient the rules chose (on a retry, copies go only to the pending ones).
         public var recipients: [String]
+        /// Set when the message may open or answer a statutory period (``DeadlineRules``); the
+        /// planner asks it once it knows which copies go out.
+        public var deadlines: DeadlineInput?
+    }
+
+    /// A routed message that opens or answers deadlines, with the rules it does so by.
+    public struct DeadlineInput: Sendable {
+        public var event: CaseEvent
+        public var type: EventTypeName
+        public var sender: String
+        public var rules: DeadlineRules
+
+        /// The deadlines opened and answered when the copies for `delivered` go out at `received`.
+        public func events(delivered: [String], received: Date) -> [DeadlineEvent] {
+            rules.events(for: event, type: type, sender: sender, recipients: delivered, received: received)
+        }
     }
 }
 

@@ -26,6 +26,8 @@ struct DeliveryPlanner: Sendable {
     var brokerUser: String
     var inboxHighWater: Int
     var hub: HubEvents
+    /// Where the deadlines a routed message opens or answers go (``DeadlineNotice``).
+    var deadlineQueue: String
 
     init(configuration: RouterConfiguration, catalogue: EventCatalogue) {
         deliverExchange = configuration.deliverExchange
@@ -34,6 +36,7 @@ struct DeliveryPlanner: Sendable {
         retry = configuration.retry
         brokerUser = configuration.pipeline.brokerUser
         inboxHighWater = configuration.inboxHighWater
+        deadlineQueue = configuration.deadlines.queue
         hub = HubEvents(catalogue: catalogue, routerUser: configuration.pipeline.brokerUser, routerVersion: configuration.pipeline.routerVersion)
     }
 
@@ -45,9 +48,27 @@ struct DeliveryPlanner: Sendable {
         case .duplicate:
             return DeliveryPlan(outputs: [], record: nil, outcome: .duplicate, stage: .dedupe, context: decision.context)
         case .routed(let routed):
+            if routed.deadlines != nil, capacity.isFull(queue: deadlineQueue) {
+                // A request must not reach its recipient without the deadline it opens.
+                let failure = RouterFailure(
+                    code: "delivery-failed", detail: "deliver.deadlines-full", stage: .deliver,
+                    reason: "The hub's deadline queue \(deadlineQueue) holds \(inboxHighWater) notices or more: the deadline service does not take them.",
+                    retryable: true)
+                return plan(
+                    failed: decision.with(kind: decision.kind, context: routed.context), failure,
+                    pending: routed.context.pendingRecipients.map { $0.sorted() } ?? [], now: now, capacity: capacity, incidents: incidents)
+            }
             let full = capacity.full(routed.copies.map(\.recipient))
             let copies = routed.copies.filter { !full.contains($0.recipient) }
             var outputs = copies.map { OutgoingMessage(exchange: deliverExchange, routingKey: $0.recipient, message: $0.message, mandatory: true) }
+            if let deadlines = routed.deadlines {
+                let events = deadlines.events(delivered: copies.map(\.recipient), received: decision.inbound.receivedAt)
+                if !events.isEmpty {
+                    outputs.append(OutgoingMessage(
+                        exchange: deliverExchange, routingKey: deadlineQueue,
+                        message: DeadlineNotice(events: events).message(about: routed.context.messageID, routerUser: brokerUser, now: now), mandatory: true))
+                }
+            }
             let delivered = record(decision, context: routed.context, now: now, outcome: .delivered(copies.map {
                 RoutingRecord.Delivery(recipient: $0.recipient, projection: $0.projection, type: $0.type)
             }))

@@ -39,6 +39,10 @@ struct QueueCapacity: Sendable {
         (depths[Self.inbox(of: recipient)] ?? 0) >= inboxHighWater
     }
 
+    /// True when a queue of the hub's own (the deadline notices) was at the inboxes' high-water
+    /// mark when last seen.
+    func isFull(queue: String) -> Bool { (depths[queue] ?? 0) >= inboxHighWater }
+
     var deadLettersFull: Bool { (depths[deadLetterQueue] ?? 0) >= deadLettersHighWater }
 
     /// Of `queues`, those never looked at.

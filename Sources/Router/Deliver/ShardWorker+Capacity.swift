@@ -43,11 +43,16 @@ extension ShardWorker {
     /// published into a full queue would be dropped: see ``QueueCapacity``).
     func roomFor(_ items: [Item], logger: Logger) async throws -> QueueCapacity {
         var recipients: Set<String> = []
+        var deadlines = false
         for item in items {
-            if case .routed(let routed) = item.decision.kind { recipients.formUnion(routed.copies.map(\.recipient)) }
+            if case .routed(let routed) = item.decision.kind {
+                recipients.formUnion(routed.copies.map(\.recipient))
+                deadlines = deadlines || routed.deadlines != nil
+            }
             if let sender = item.decision.context.sender { recipients.insert(sender) }
         }
-        var capacity = await self.capacity.knowing(recipients.map(QueueCapacity.inbox(of:)) + [configuration.deadLetterQueue])
+        let queues = recipients.map(QueueCapacity.inbox(of:)) + [configuration.deadLetterQueue] + (deadlines ? [configuration.deadlines.queue] : [])
+        var capacity = await self.capacity.knowing(queues)
         let mayDeadLetter = items.contains { if case .failed = $0.decision.kind { true } else { false } }
         guard mayDeadLetter, capacity.deadLettersFull else { return capacity }
         logger.error("the dead letters are full; commits wait until the operations service has stored some", metadata: [

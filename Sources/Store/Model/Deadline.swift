@@ -48,6 +48,35 @@ public struct Deadline: Sendable, Hashable, Codable {
     public var deemedMessageID: String?
     public var deemedAt: Date?
 
+    public init(
+        id: String, rule: String, caseID: String, requestMessageID: String, requestID: String?, requester: String, actor: String,
+        received: Date, due: Date, dueDate: String, claimedDue: String? = nil, identifiers: String = "{}", state: State,
+        answerMessageID: String? = nil, answerType: String? = nil, answeredAt: Date? = nil, lateAnswerMessageID: String? = nil,
+        claimedBy: String? = nil, claimedAt: Date? = nil, deemedMessageID: String? = nil, deemedAt: Date? = nil
+    ) {
+        self.id = id
+        self.rule = rule
+        self.caseID = caseID
+        self.requestMessageID = requestMessageID
+        self.requestID = requestID
+        self.requester = requester
+        self.actor = actor
+        self.received = received
+        self.due = due
+        self.dueDate = dueDate
+        self.claimedDue = claimedDue
+        self.identifiers = identifiers
+        self.state = state
+        self.answerMessageID = answerMessageID
+        self.answerType = answerType
+        self.answeredAt = answeredAt
+        self.lateAnswerMessageID = lateAnswerMessageID
+        self.claimedBy = claimedBy
+        self.claimedAt = claimedAt
+        self.deemedMessageID = deemedMessageID
+        self.deemedAt = deemedAt
+    }
+
     /// The message id of this deadline's deemed outcome: derived from the deadline, so a service
     /// that publishes it again after a crash publishes a duplicate the router drops.
     public var deemedOutcomeMessageID: String { Self.deemedOutcomeMessageID(id) }

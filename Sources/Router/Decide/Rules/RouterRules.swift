@@ -3,18 +3,22 @@ import Foundation
 
 /// Everything the pipeline decides by, loaded from the Schemas/ directory: the catalogue
 /// (producers, routing rules, upcasts), the compiled schemas and code lists, and the
-/// projection rules. Immutable; a reload builds a new value and swaps it in whole.
+/// projection rules, the statutory periods the hub keeps. Immutable; a reload builds a new value
+/// and swaps it in whole.
 public struct RouterRules: Sendable {
     public var schemas: CaseSchemas
     public var projections: ProjectionRules
+    /// Which requests open a deadline and which answers close one (rules/deadlines.json).
+    public var deadlines: DeadlineRules
     public var catalogue: EventCatalogue { schemas.catalogue }
     public var upcaster: Upcaster
     public let loadedAt: Date
     public let directory: URL
 
-    public init(schemas: CaseSchemas, projections: ProjectionRules, directory: URL) {
+    public init(schemas: CaseSchemas, projections: ProjectionRules, deadlines: DeadlineRules, directory: URL) {
         self.schemas = schemas
         self.projections = projections
+        self.deadlines = deadlines
         self.upcaster = Upcaster(catalogue: schemas.catalogue)
         self.loadedAt = Date()
         self.directory = directory
@@ -38,6 +42,15 @@ public struct RouterRules: Sendable {
         } catch {
             throw RulesError("\(projectionFile.path): cannot read (\(error))")
         }
-        return RouterRules(schemas: schemas, projections: projections, directory: directory)
+        let deadlines: DeadlineRules
+        do {
+            deadlines = try DeadlineRules(directory: directory)
+        } catch {
+            throw RulesError("Deadline rules in \(directory.path): \(error)")
+        }
+        for rule in deadlines.rules {
+            guard let deemed = EventTypeName(rule.deemedEvent), schemas.catalogue.version(of: deemed) != nil else { throw RulesError("rules/deadlines.json: \(rule.id) names the deemed event \(rule.deemedEvent), which the catalogue lacks") }
+        }
+        return RouterRules(schemas: schemas, projections: projections, deadlines: deadlines, directory: directory)
     }
 }
