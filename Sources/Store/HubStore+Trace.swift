@@ -44,6 +44,27 @@ extension HubStore {
                     at: try row.date("received_at"), kind: .stored, messageID: row.optionalString("message_id"), deadLetterID: id,
                     actor: nil, summary: "stored as dead letter \(id) (\(try row.string("error_code")))"))
             }
+            for row in try await session.query("SELECT * FROM deadlines WHERE case_id = ? ORDER BY received_at, id", [.text(caseID)]) {
+                let deadline = try Deadline(row: row)
+                add(TraceEvent(
+                    at: deadline.received, kind: .deadlineOpened, messageID: deadline.requestMessageID, actor: "router",
+                    summary: "period \(deadline.rule) opened: \(deadline.actor) to act for \(deadline.requester) by the end of \(deadline.dueDate) (\(LegalPeriod.berlinTimestamp(deadline.due)))"))
+                if let claimed = deadline.claimedDue {
+                    add(TraceEvent(
+                        at: deadline.received, kind: .deadlineWarning, messageID: deadline.requestMessageID, actor: deadline.requester,
+                        summary: "the sender's dueat \(claimed) contradicts the hub's computation (\(deadline.dueDate)); the hub's counts"))
+                }
+                if deadline.state == .answered, let at = deadline.answeredAt {
+                    add(TraceEvent(
+                        at: at, kind: .deadlineAnswered, messageID: deadline.answerMessageID, actor: deadline.actor,
+                        summary: "period \(deadline.rule) closed in time by \(deadline.actor)'s \(deadline.answerType ?? "answer")"))
+                }
+                if let late = deadline.lateAnswerMessageID {
+                    add(TraceEvent(
+                        at: deadline.due, kind: .deadlineWarning, messageID: late, actor: deadline.actor,
+                        summary: "\(deadline.actor) answered after period \(deadline.rule) had ended; the deemed outcome stands"))
+                }
+            }
             // The router's own records are in the routing log already.
             for row in try await session.query(
                 "SELECT * FROM audit_log WHERE case_id = ? AND action NOT LIKE 'route.%' ORDER BY sequence", [.text(caseID)])
@@ -64,6 +85,10 @@ extension HubStore {
         let letter = id.map { "dead letter \($0)" } ?? record.subject
         let messageID = details["messageID"]?.stringValue
         switch record.action {
+        case "deadline.deemed":
+            return TraceEvent(
+                at: record.recordedAt, kind: .deadlineDeemed, messageID: details["deemedMessageId"]?.stringValue, actor: "hub",
+                summary: "period \(details["rule"]?.stringValue ?? "?") ended without an answer from \(details["actor"]?.stringValue ?? "?"): deemed outcome sent to \(details["requester"]?.stringValue ?? "?")")
         case "dead-letter.edited":
             let paths = details["paths"]?.arrayValue?.compactMap(\.stringValue).joined(separator: ", ") ?? ""
             let outcome = details["revalidation"]?.stringValue ?? "?"

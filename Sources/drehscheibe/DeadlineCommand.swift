@@ -6,8 +6,8 @@ import Foundation
 struct DeadlineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deadline",
-        abstract: "Statutory periods: compute a due date, list the rules with their legal basis.",
-        subcommands: [DeadlineCompute.self, DeadlineRulesList.self]
+        abstract: "Statutory periods: compute a due date, list the rules with their legal basis, list the periods the hub keeps.",
+        subcommands: [DeadlineCompute.self, DeadlineRulesList.self, DeadlineList.self]
     )
 
     static func rules(_ schemas: String?) throws -> DeadlineRules {

@@ -3,7 +3,7 @@ import ArgumentParser
 import CaseModel
 import Foundation
 
-/// `drehscheibe demo`: plays the five case flows against the running adapters, as their
+/// `drehscheibe demo`: plays the six case flows against the running adapters, as their
 /// clerks: drops native documents into adapters' inbox directories and watches their outbox
 /// directories. Exits non-zero when a flow did not complete.
 struct DemoCommand: AsyncParsableCommand {
@@ -14,7 +14,9 @@ struct DemoCommand: AsyncParsableCommand {
 
     @Option(help: "The directory of adapter configurations.") var adapters = "deploy/adapters"
     @Option(help: "The Schemas/ directory (default: $DREHSCHEIBE_SCHEMAS or ./Schemas).") var schemas: String?
-    @Option(name: .customLong("flow"), help: "Play only these flows (1-5); repeatable.") var flows: [Int] = []
+    @Option(name: .customLong("flow"), help: "Play only these flows (1-6); repeatable.") var flows: [Int] = []
+    @Option(name: .customLong("deadline-clock-offset-file"), help: "The file the router's deadline clock reads (flow 6 moves it ahead).")
+    var deadlineClockOffsetFile: String?
     @Option(help: "Seconds to wait for each step.") var timeout = 60
 
     func run() async throws {
@@ -22,7 +24,11 @@ struct DemoCommand: AsyncParsableCommand {
         let directory = URL(fileURLWithPath: adapters, isDirectory: true)
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".json") }.sorted()
         let desks = try files.map { try AdapterDesk(configuration: AdapterConfiguration.load(from: directory.appendingPathComponent($0)), schemas: contract) }
-        let traffic = CaseTraffic(desks: desks, schemas: contract, timeout: .seconds(timeout)) { print($0) }
+        var move: (@Sendable (TimeInterval) throws -> Void)?
+        if let path = deadlineClockOffsetFile {
+            move = { @Sendable seconds in try CaseTraffic.moveDeadlineClock(in: path, by: seconds) }
+        }
+        let traffic = CaseTraffic(desks: desks, schemas: contract, timeout: .seconds(timeout), moveDeadlineClock: move) { print($0) }
         var failed: [Int] = []
         let selected = CaseTraffic.flows.filter { flows.isEmpty || flows.contains($0.number) }
         for flow in selected {

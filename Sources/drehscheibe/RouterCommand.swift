@@ -31,6 +31,8 @@ struct RouterCommand: AsyncParsableCommand {
     @Option(name: .customLong("deliver-exchange")) var deliverExchange: String?
     @Option(name: .customLong("dead-exchange")) var deadExchange: String?
     @Option(name: .customLong("retry-exchange")) var retryExchange: String?
+    @Option(name: .customLong("deadline-clock-offset-file"), help: "Demonstrations only: a file of seconds the deadline clock runs ahead.")
+    var deadlineClockOffsetFile: String?
 
     static let defaultSettingsFile = "deploy/router/router.json"
 
@@ -62,6 +64,7 @@ struct RouterCommand: AsyncParsableCommand {
             ("deliverExchange", deliverExchange.map(JSONValue.string)),
             ("deadExchange", deadExchange.map(JSONValue.string)),
             ("retryExchange", retryExchange.map(JSONValue.string)),
+            ("deadlineClockOffsetFile", deadlineClockOffsetFile.map(JSONValue.string)),
         ]
         do {
             for case (let key, let value?) in given { try commandLine.set(key, value) }

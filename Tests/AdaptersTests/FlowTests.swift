@@ -3,7 +3,7 @@ import CaseModel
 import Foundation
 import Testing
 
-/// The five flows of the main job, each as an integration test: the router and the adapters
+/// The six flows of the main job, each as an integration test: the router and the adapters
 /// the flow needs run in this process against an isolated virtual host; CaseTraffic plays
 /// the clerks exactly as `drehscheibe demo` does in `scripts/up`.
 @Suite("Case flows end to end", .serialized)
@@ -15,7 +15,10 @@ struct FlowTests {
         var adapters: [RunningAdapter] = []
         for agency in CaseTraffic.agencies(of: number) { adapters.append(try await RunningAdapter(agency, hub: hub)) }
         defer { for adapter in adapters { adapter.remove() } }
-        let traffic = CaseTraffic(desks: adapters.map(\.desk), schemas: contract, timeout: .seconds(30)) { print($0) }
+        let clock = hub.deadlineClockFile
+        let traffic = CaseTraffic(desks: adapters.map(\.desk), schemas: contract, timeout: .seconds(30), moveDeadlineClock: { seconds in
+            try CaseTraffic.moveDeadlineClock(in: clock, by: seconds)
+        }) { print($0) }
         print("[\(number)] \(flow.title)")
         try await traffic.play(flow)
         for adapter in adapters { try await adapter.stop() }

@@ -19,7 +19,8 @@ final class RouterHarness: Sendable {
 
     init(
         prefix: String = "router", ledger: any RoutingLedger = MemoryLedger(), retry: RetryPolicy = RetryPolicy(tiers: ["5s"], maximumAttempts: 3),
-        ledgerBacklog: Int = 20_000, inboxHighWater: Int = 90_000, logger: Logger = Logger(label: "test.router")
+        ledgerBacklog: Int = 20_000, inboxHighWater: Int = 90_000, logger: Logger = Logger(label: "test.router"),
+        deadlineServices: [DeadlineClock] = []
     ) async throws {
         vhost = try TestBroker.isolatedVirtualHost(prefix)
         self.ledger = ledger
@@ -27,11 +28,20 @@ final class RouterHarness: Sendable {
         var amqp = try ConnectionConfiguration(url: TestBroker.url(user: "drehscheibe-router", vhost: vhost))
         amqp.connectionName = connectionName
         amqp.recovery = .init(initialBackoff: .milliseconds(50), maximumBackoff: .milliseconds(500))
-        let configuration = RouterConfiguration(
+        var configuration = RouterConfiguration(
             connection: amqp, prefetch: 64, ledgerBacklog: ledgerBacklog, inboxHighWater: inboxHighWater, retry: retry,
             schemasDirectory: schemasDirectory)
+        configuration.deadlines.checkInterval = .milliseconds(50)
+        configuration.deadlines.grace = .zero
         let service = try RouterService(configuration: configuration, ledger: ledger, logger: logger)
-        group = ServiceGroup(services: [service], logger: logger)
+        // Deadline services beside the router (each with its own clock), when the ledger is a store.
+        var services: [any Service] = [service]
+        if let store = ledger as? HubStore {
+            for clock in deadlineServices {
+                services.append(DeadlineService(configuration: configuration, store: store, rules: service.rules, clock: clock, logger: logger))
+            }
+        }
+        group = ServiceGroup(services: services, logger: logger)
         running = Task { [group] in try await group.run() }
     }
 

@@ -2,7 +2,7 @@ import CaseModel
 import Foundation
 
 /// A realistic day of case traffic through the hub, played against running adapters: the
-/// five flows of the main job (`scripts/up`) and of the flow integration tests.
+/// six flows of the main job (`scripts/up`) and of the flow integration tests.
 ///
 /// Where a flow needs an agency to act (the consulate to apply, the BKA to answer a security
 /// check, the BA to decide), CaseTraffic plays that agency's clerk: it writes the document in
@@ -22,16 +22,22 @@ public struct CaseTraffic: Sendable {
     /// How long to wait for each step.
     public let timeout: Duration
     let say: @Sendable (String) -> Void
+    /// Moves the hub's deadline clock ahead by seconds (flow 6); nil where it cannot be moved.
+    let moveDeadlineClock: (@Sendable (TimeInterval) throws -> Void)?
 
     /// `desks` by agency id; `say` prints what happens.
-    public init(desks: [AdapterDesk], schemas: CaseSchemas, timeout: Duration = .seconds(60), say: @escaping @Sendable (String) -> Void) {
+    public init(
+        desks: [AdapterDesk], schemas: CaseSchemas, timeout: Duration = .seconds(60),
+        moveDeadlineClock: (@Sendable (TimeInterval) throws -> Void)? = nil, say: @escaping @Sendable (String) -> Void
+    ) {
         self.desks = Dictionary(desks.map { ($0.agency.rawValue, $0) }, uniquingKeysWith: { first, _ in first })
         self.schemas = schemas
         self.timeout = timeout
+        self.moveDeadlineClock = moveDeadlineClock
         self.say = say
     }
 
-    /// The five flows, in order.
+    /// The six flows, in order.
     public static let flows: [Flow] = [
         Flow(number: 1, title: "visa application at a consulate → § 73 security consultation of BKA, BfV and BPOL → the consulate learns the result") {
             try await $0.visaApplication()
@@ -48,6 +54,9 @@ public struct CaseTraffic: Sendable {
         Flow(number: 5, title: "a broken document from an office → set aside locally; one the hub refuses → dead letter → receipt to the office") {
             try await $0.rejectedDocuments()
         },
+        Flow(number: 6, title: "a mission asks an office to consent to a visa (§ 31 AufenthV) → the office stays silent → the hub's deadline ends → consent deemed") {
+            try await $0.deemedConsent()
+        },
     ]
 
     /// The agencies whose adapters a flow needs.
@@ -58,6 +67,7 @@ public struct CaseTraffic: Sendable {
         case 3: ["bpol", "bva", "abh.hamburg", "bka"]
         case 4: ["abh.berlin", "abh.koeln"]
         case 5: ["abh.muenchen"]
+        case 6: ["av.lagos", "abh.muenchen"]
         default: []
         }
     }

@@ -26,6 +26,9 @@ public enum MessageNames {
         ("de.migration.case.file-transferred", "akte.uebermittlung"),
         ("de.migration.security.incident-reported", "sicherheit.vorfall"),
         ("de.migration.message.rejected", "quittung.abweisung"),
+        ("de.migration.employment.consent-deemed", "beschaeftigung.zustimmungsfiktion"),
+        ("de.migration.visa.abh-consent-deemed", "visum.zustimmungsfiktion"),
+        ("de.migration.security.check-deemed-no-objection", "sicherheit.keine-einwaende-fiktion"),
     ]
 
     private static let byCanonical = Dictionary(uniqueKeysWithValues: table.map { ($0.canonical, $0.native) })

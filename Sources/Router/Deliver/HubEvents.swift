@@ -17,12 +17,15 @@ public struct HubEvents: Sendable {
     }
 
     static let rejected = "de.migration.message.rejected"
+    /// The sender the hub's own events (deemed outcomes) carry; it has no inbox.
+    static let hubSender = "hub"
     static let incident = "de.migration.security.incident-reported"
 
     /// The message.rejected receipt for the sender's inbox, or nil when the sender is unknown
     /// (then nobody could be told and the dead letter alone records it).
     public func receipt(for failure: RouterFailure, inbound: Inbound, context: MessageContext, now: Date) -> (recipient: String, message: Message)? {
-        guard let sender = context.sender ?? inbound.properties.userID.flatMap({ AgencyID.isValid($0) ? $0 : nil }) else { return nil }
+        guard let sender = context.sender ?? inbound.properties.userID.flatMap({ AgencyID.isValid($0) ? $0 : nil }), sender != Self.hubSender
+        else { return nil }
         var data: JSONObject = [
             "originalMessageId": .string(context.messageID ?? "unknown"),
             "originalSender": .string(sender),

@@ -49,7 +49,8 @@ extension ShardWorker {
                 recipients.formUnion(routed.copies.map(\.recipient))
                 deadlines = deadlines || routed.deadlines != nil
             }
-            if let sender = item.decision.context.sender { recipients.insert(sender) }
+            // The hub itself (deemed outcomes) has no inbox: nothing is sent back to it.
+            if let sender = item.decision.context.sender, sender != HubEvents.hubSender { recipients.insert(sender) }
         }
         let queues = recipients.map(QueueCapacity.inbox(of:)) + [configuration.deadLetterQueue] + (deadlines ? [configuration.deadlines.queue] : [])
         var capacity = await self.capacity.knowing(queues)

@@ -19,6 +19,15 @@ public struct TraceEvent: Sendable, Hashable {
         case replayed
         case replayFailed = "replay-failed"
         case discarded
+        /// A statutory period started (Fristbeginn): who must act, by when.
+        case deadlineOpened = "deadline-opened"
+        /// The actor answered within the period.
+        case deadlineAnswered = "deadline-answered"
+        /// The period ended in silence; the hub published the deemed outcome (Fiktion).
+        case deadlineDeemed = "deadline-deemed"
+        /// Something about a deadline to look at: the sender's dueat disagrees with the hub's
+        /// computation, or an answer came after the period ended.
+        case deadlineWarning = "deadline-warning"
         /// Any other audited operator action on the case.
         case action
     }

@@ -10,15 +10,22 @@ import TestSupport
 
 /// The hub for one test: an isolated virtual host on the test broker with the whole topology
 /// of deploy/rabbitmq/definitions.json, and (unless `router: false`) the router running in
-/// this process with an in-memory ledger.
+/// this process with an in-memory ledger, and its deadline service on a store of its own with a
+/// clock the flows can move ahead (``deadlineClockFile``).
 final class Hub: Sendable {
     let vhost: String
     let ledger = MemoryLedger()
+    /// Seconds the deadline service's clock runs ahead (``CaseTraffic/moveDeadlineClock(in:by:)``).
+    let deadlineClockFile: String
+    private let storeFile: String
     private let group: ServiceGroup?
     private let running: Task<Void, any Error>?
 
     init(router: Bool = true) async throws {
         vhost = try TestBroker.isolatedVirtualHost("adapters")
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("hub-\(vhost)")
+        deadlineClockFile = scratch.path + ".clock"
+        storeFile = scratch.path + ".sqlite"
         // A new virtual host can refuse logins for a moment after import_definitions returns.
         let deadline = ContinuousClock.now + .seconds(10)
         while true {
@@ -41,7 +48,10 @@ final class Hub: Sendable {
             connection: amqp, prefetch: 64, retry: RetryPolicy(tiers: ["5s"], maximumAttempts: 2), schemasDirectory: schemasDirectory)
         let logger = Logger(label: "test.router")
         let service = try RouterService(configuration: configuration, ledger: ledger, logger: logger)
-        let group = ServiceGroup(services: [service], logger: logger)
+        let store = try HubStore(.sqlite(path: storeFile), logger: logger)
+        let deadlines = DeadlineService(
+            configuration: configuration, store: store, rules: service.rules, clock: .offset(fromFile: deadlineClockFile), logger: logger)
+        let group = ServiceGroup(services: [service, deadlines], logger: logger)
         self.group = group
         running = Task { try await group.run() }
     }
@@ -53,6 +63,7 @@ final class Hub: Sendable {
             try await running.value
         }
         TestBroker.deleteVirtualHost(vhost)
+        for path in [deadlineClockFile, storeFile, storeFile + "-wal", storeFile + "-shm"] { try? FileManager.default.removeItem(atPath: path) }
     }
 
     /// How an agency's broker user connects (fast recovery for tests).
