@@ -54,7 +54,7 @@ public struct CaseTraffic: Sendable {
         Flow(number: 5, title: "a broken document from an office → set aside locally; one the hub refuses → dead letter → receipt to the office") {
             try await $0.rejectedDocuments()
         },
-        Flow(number: 6, title: "a mission asks an office to consent to a visa (§ 31 AufenthV) → the office stays silent → the hub's deadline ends → consent deemed") {
+        Flow(number: 6, title: "employment consent requested by an office → the BA stays silent → the hub's two-week period ends → consent deemed, to office, BA and register") {
             try await $0.deemedConsent()
         },
     ]
@@ -67,7 +67,7 @@ public struct CaseTraffic: Sendable {
         case 3: ["bpol", "bva", "abh.hamburg", "bka"]
         case 4: ["abh.berlin", "abh.koeln"]
         case 5: ["abh.muenchen"]
-        case 6: ["av.lagos", "abh.muenchen"]
+        case 6: ["abh.berlin", "ba", "bva"]
         default: []
         }
     }
