@@ -189,6 +189,13 @@ public struct Operations: Sendable {
         return try await store.trace(caseID: caseID)
     }
 
+    /// The statutory periods the hub keeps, the earliest end first (case metadata, no personal
+    /// data: who must act for whom, by when).
+    public func deadlines(_ filter: DeadlineFilter, by op: Operator) async throws -> [Deadline] {
+        try await require(.viewTrace, by: op, attempting: "deadlines", on: "deadlines", caseID: filter.caseID)
+        return try await store.deadlines(filter)
+    }
+
     public func auditRecords(after sequence: Int64, limit: Int, by op: Operator) async throws -> [AuditRecord] {
         try await require(.viewAudit, by: op, attempting: "audit.read", on: "audit")
         return try await store.auditRecords(after: sequence, limit: limit)

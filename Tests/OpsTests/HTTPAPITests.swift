@@ -179,6 +179,35 @@ struct HTTPAPITests {
         }
     }
 
+    @Test func deadlinesAreListedEarliestFirstWithTheTraceShowingThem() async throws {
+        try await withSQLiteStore { store in
+            let received = Date()
+            func opening(_ n: Int, days: Double) -> DeadlineOpening {
+                let due = received.addingTimeInterval(days * 86_400)
+                return DeadlineOpening(
+                    rule: "beschv-36-2", caseID: "abh.berlin:DL-\(n)", requestMessageID: "00000000-0000-4000-8000-00000000000\(n)",
+                    requestID: "10000000-0000-4000-8000-00000000000\(n)", requester: "abh.berlin", actor: n == 3 ? "bva" : "ba",
+                    received: received, due: due, dueDate: CivilDate(due), claimedDue: n == 1 ? "2020-01-01T00:00:00Z" : nil)
+            }
+            try await store.recordDeadlines([.opened(opening(1, days: 14)), .opened(opening(2, days: 3)), .opened(opening(3, days: 7))], now: received)
+            try await OpsServerHarness.run(store: store) { server async throws in
+                let viewer = OpsClient(server.baseURL)
+                try await viewer.login("vic")
+                let open = try #require(try await viewer.get("/api/deadlines?state=open").json as? [[String: Any]])
+                #expect(open.compactMap { $0["caseID"] as? String } == ["abh.berlin:DL-2", "abh.berlin:DL-3", "abh.berlin:DL-1"])
+                #expect(open.first?["actor"] as? String == "ba")
+                let forBA = try #require(try await viewer.get("/api/deadlines?state=open&actor=ba").json as? [[String: Any]])
+                #expect(forBA.count == 2)
+                #expect(try await viewer.get("/api/deadlines?state=late").status == 400)
+                let trace = try #require(try await viewer.get("/api/trace?case=abh.berlin:DL-1").json as? [String: Any])
+                let kinds = (trace["events"] as? [[String: Any]])?.compactMap { $0["kind"] as? String } ?? []
+                #expect(kinds == ["deadline-opened", "deadline-warning"])
+                let anonymous = OpsClient(server.baseURL)
+                #expect(try await anonymous.get("/api/deadlines").status == 401)
+            }
+        }
+    }
+
     @Test func editsThroughTheAPIAreRevalidated() async throws {
         try await withSQLiteStore { store in
             let id = try await storeDeadLetter(store, routerDeadLetter(originalRoutingKey: "bka"), routingKey: "bka")

@@ -88,6 +88,7 @@ function show(view) {
   if (view === "queues") loadQueues();
   if (view === "dead") loadDeadLetters();
   if (view === "replays") loadReplays();
+  if (view === "deadlines") loadDeadlines();
   if (view === "audit") loadAudit();
 }
 
@@ -284,6 +285,42 @@ function jobButton(label, id, action) {
   return button;
 }
 $("replays-refresh").addEventListener("click", loadReplays);
+
+// ---- deadlines ----
+
+/// "today", "tomorrow", "in N days" or "N days ago" for a last day (YYYY-MM-DD), by the browser's date.
+function dueIn(day) {
+  const today = new Date();
+  const start = Date.UTC(today.getFullYear(), today.getMonth(), today.getDate());
+  const [y, m, d] = day.split("-").map(Number);
+  const days = Math.round((Date.UTC(y, m - 1, d) - start) / 86400000);
+  if (days === 0) return "today";
+  if (days === 1) return "tomorrow";
+  return days > 0 ? `in ${days} days` : `${-days} days ago`;
+}
+
+async function loadDeadlines() {
+  const body = $("deadlines-table").tBodies[0];
+  const query = new URLSearchParams();
+  if ($("deadlines-state").value) query.set("state", $("deadlines-state").value);
+  if ($("deadlines-actor").value.trim()) query.set("actor", $("deadlines-actor").value.trim());
+  try {
+    const deadlines = await api("GET", `/api/deadlines?${query}`);
+    body.replaceChildren(...deadlines.map((d) => {
+      const notes = [];
+      if (d.claimedDue) notes.push(`sender's dueat ${d.claimedDue} disagrees`);
+      if (d.lateAnswerMessageID) notes.push("answered late");
+      const tr = row([d.dueDate, d.state === "open" ? dueIn(d.dueDate) : time(d.due), d.state, d.rule, d.actor, d.requester, d.caseID, notes.join("; ")]);
+      if (d.state === "open" && ["today", "tomorrow"].includes(dueIn(d.dueDate))) tr.classList.add("due-soon");
+      return tr;
+    }));
+    $("deadlines-message").textContent = deadlines.length ? "" : "No deadlines in this state.";
+  } catch (error) {
+    $("deadlines-message").textContent = error.message;
+  }
+}
+$("deadlines-refresh").addEventListener("click", loadDeadlines);
+$("deadlines-filter").addEventListener("submit", (event) => { event.preventDefault(); loadDeadlines(); });
 
 // ---- trace ----
 

@@ -125,6 +125,20 @@ public struct OpsAPI: Sendable {
             }
             return try jsonResponse(API.Trace(try await operations.trace(caseID, by: try context.requireOperator())))
         }
+        api.get("deadlines") { request, context in
+            let query = request.uri.queryParameters
+            var state: Deadline.State?
+            if let text = query.get("state"), !text.isEmpty {
+                guard let known = Deadline.State(rawValue: text) else {
+                    throw OpsError(.invalidRequest, "state is one of \(Deadline.State.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                state = known
+            }
+            let filter = DeadlineFilter(
+                state: state, caseID: query.get("case").flatMap { $0.isEmpty ? nil : $0 }, actor: query.get("actor").flatMap { $0.isEmpty ? nil : $0 },
+                limit: min(max(query.get("limit", as: Int.self) ?? 200, 1), 1000))
+            return try jsonResponse(try await operations.deadlines(filter, by: try context.requireOperator()))
+        }
         api.get("audit") { request, context in
             let after = request.uri.queryParameters.get("after", as: Int64.self) ?? 0
             let limit = request.uri.queryParameters.get("limit", as: Int.self) ?? 100
