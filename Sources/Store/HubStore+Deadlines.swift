@@ -9,10 +9,13 @@ extension HubStore {
         public var opened = 0
         public var answered = 0
         public var late = 0
+        /// Deemed outcomes the router delivered that were not marked yet (their service died
+        /// between publishing and marking).
+        public var deemed = 0
     }
 
     /// Records `events`: each opening once (a notice delivered twice opens nothing new), each
-    /// answer once. An answer the hub received by the end of the period closes the deadline it
+    /// answer once, each delivered deemed outcome as the deadline's end (if not marked already). An answer the hub received by the end of the period closes the deadline it
     /// answers (same case, request id, rule, and the actor as sender), whichever of the two is
     /// recorded first; a later answer is noted on the deadline and changes nothing (the legal
     /// effect of silence occurred when the period ended).
@@ -50,6 +53,17 @@ extension HubStore {
                             """,
                             [.text(answer.caseID), .text(requestID), .text(answer.answerer), .text(rule), .text(answer.messageID), .text(answer.type), .init(answer.answered)])
                         matches.append((answer.caseID, requestID, answer.answerer, rule))
+                    }
+                case .deemed(let deemed):
+                    let marked = try await session.query(
+                        """
+                        UPDATE deadlines SET state = 'deemed', deemed_message_id = ?, deemed_at = ?, updated_at = ?
+                        WHERE id = ? AND state IN ('open', 'deeming') RETURNING *
+                        """,
+                        [.text(deemed.messageID), .init(deemed.delivered), .init(now), .text(deemed.deadlineID)])
+                    for row in marked {
+                        try await Self.auditDeemed(try Deadline(row: row), messageID: deemed.messageID, in: session)
+                        recording.deemed += 1
                     }
                 }
             }
@@ -114,15 +128,20 @@ extension HubStore {
                 """,
                 [.text(messageID), .init(now), .init(now), .text(deadline.id), .text(claimant)])
             guard !marked.isEmpty else { return false }
-            let details: JSONValue = [
-                "rule": .string(deadline.rule), "requester": .string(deadline.requester), "actor": .string(deadline.actor),
-                "requestMessageId": .string(deadline.requestMessageID), "dueDate": .string(deadline.dueDate), "deemedMessageId": .string(messageID),
-            ]
-            _ = try await AuditWriter.append(
-                [AuditEntry(actor: .router, action: "deadline.deemed", subject: "deadline:\(deadline.id)", caseID: deadline.caseID, details: details)],
-                in: session)
+            try await Self.auditDeemed(deadline, messageID: messageID, in: session)
             return true
         }
+    }
+
+    /// The audit record of a deemed outcome, written with the change that marks it (once).
+    private static func auditDeemed(_ deadline: Deadline, messageID: String, in session: any SQLSession) async throws {
+        let details: JSONValue = [
+            "rule": .string(deadline.rule), "requester": .string(deadline.requester), "actor": .string(deadline.actor),
+            "requestMessageId": .string(deadline.requestMessageID), "dueDate": .string(deadline.dueDate), "deemedMessageId": .string(messageID),
+        ]
+        _ = try await AuditWriter.append(
+            [AuditEntry(actor: .router, action: "deadline.deemed", subject: "deadline:\(deadline.id)", caseID: deadline.caseID, details: details)],
+            in: session)
     }
 
     /// Gives a claim back (publishing failed), so the next round tries again at once.

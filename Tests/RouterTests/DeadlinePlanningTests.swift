@@ -165,8 +165,15 @@ struct DeadlinePlanningTests {
             let recipients = Set(routed.copies.map(\.recipient))
             #expect(recipients.contains(opening.requester), "\(opening.rule): \(recipients)")
             #expect(recipients.contains(opening.actor), "\(opening.rule): \(recipients)")
-            // A deemed outcome opens nothing and answers nothing.
-            #expect(routed.deadlines == nil)
+            // Delivered, it ends its deadline in the store (in the same transaction as its copies).
+            let plan = planner.plan(decision, now: Date(), capacity: room, incidents: always)
+            let events = notice(in: plan)?.events ?? []
+            guard events.count == 1, case .deemed(let ended) = events[0] else {
+                Issue.record("\(opening.rule): the delivered outcome's notice is \(events)")
+                continue
+            }
+            #expect(ended.deadlineID == opening.id)
+            #expect(ended.messageID == stored.deemedOutcomeMessageID)
         }
     }
 }

@@ -118,3 +118,25 @@ struct DeadlineStoreTests {
         #expect(a == a.lowercased())
     }
 }
+
+extension DeadlineStoreTests {
+    @Test(arguments: Backend.allCases)
+    func aDeliveredOutcomeEndsTheDeadlineEvenWhenItsServiceNeverMarkedIt(_ backend: Backend) async throws {
+        try await withStore(backend) { store, _ in
+            let opening = Self.opening()
+            try await store.recordDeadlines([.opened(opening)], now: Self.received)
+            let t0 = Self.due.addingTimeInterval(10)
+            let claimed = try await store.claimEndedDeadlines(endedBy: t0, staleBefore: t0.addingTimeInterval(-60), claimant: "a", now: t0)
+            #expect(claimed.count == 1)
+            // "a" published and died; the router's notice of the delivery arrives.
+            let delivered = DeadlineDeemed(deadlineID: opening.id, messageID: claimed[0].deemedOutcomeMessageID, delivered: t0)
+            #expect(try await store.recordDeadlines([.deemed(delivered)], now: t0).deemed == 1)
+            #expect(try await store.recordDeadlines([.deemed(delivered)], now: t0).deemed == 0)
+            // Long after the lease nobody claims it again, and the dead claimant's mark changes nothing.
+            let t1 = t0.addingTimeInterval(3_600)
+            #expect(try await store.claimEndedDeadlines(endedBy: t1, staleBefore: t1.addingTimeInterval(-60), claimant: "b", now: t1).isEmpty)
+            #expect(try await !store.markDeemed(claimed[0], claimant: "a", messageID: claimed[0].deemedOutcomeMessageID, at: t1))
+            #expect(try await store.auditRecords().filter { $0.action == "deadline.deemed" }.count == 1)
+        }
+    }
+}

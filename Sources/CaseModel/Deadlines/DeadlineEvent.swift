@@ -82,10 +82,29 @@ public struct DeadlineAnswer: Sendable, Hashable {
     }
 }
 
+/// The hub's deemed outcome of a deadline, as the router delivered it.
+public struct DeadlineDeemed: Sendable, Hashable {
+    /// The deadline's id (`rule/requestMessageID/actor`).
+    public var deadlineID: String
+    /// The deemed outcome's message id.
+    public var messageID: String
+    public var delivered: Date
+
+    public init(deadlineID: String, messageID: String, delivered: Date) {
+        self.deadlineID = deadlineID
+        self.messageID = messageID
+        self.delivered = delivered
+    }
+}
+
 /// What a routed message does to deadlines.
 public enum DeadlineEvent: Sendable, Hashable {
     case opened(DeadlineOpening)
     case answered(DeadlineAnswer)
+    /// The deemed outcome was delivered: recorded in the same broker transaction as its copies,
+    /// so the store learns it even when the service that published it died before marking it
+    /// (and does not publish it again once the lease ran out).
+    case deemed(DeadlineDeemed)
 }
 
 extension DeadlineRules {
@@ -102,6 +121,11 @@ extension DeadlineRules {
         let data = event.object["data"]?.objectValue ?? [:]
         let requestID = data["requestId"]?.stringValue
         var result: [DeadlineEvent] = []
+        if sender == "hub", rules.contains(where: { $0.deemedEvent == type.full }),
+           let rule = data["rule"]?.stringValue, let request = data["requestMessageId"]?.stringValue, let actor = data["actor"]?.stringValue
+        {
+            result.append(.deemed(DeadlineDeemed(deadlineID: "\(rule)/\(request)/\(actor)", messageID: event.id, delivered: received)))
+        }
         let stopped = rules.filter { $0.stoppedBy.contains(type.name) }.map(\.id)
         if !stopped.isEmpty {
             result.append(.answered(DeadlineAnswer(

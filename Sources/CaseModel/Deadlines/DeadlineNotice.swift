@@ -59,6 +59,11 @@ extension DeadlineEvent {
             ]
             if let requestID = answer.requestID { object["requestId"] = .string(requestID) }
             return .object(object)
+        case .deemed(let deemed):
+            return .object([
+                "kind": "deemed", "deadlineId": .string(deemed.deadlineID), "messageId": .string(deemed.messageID),
+                "delivered": .number(JSONNumber(deemed.delivered.epochMilliseconds)),
+            ])
         }
     }
 
@@ -81,6 +86,9 @@ extension DeadlineEvent {
             else { return nil }
             self = .answered(DeadlineAnswer(
                 caseID: caseID, requestID: text("requestId"), answerer: answerer, messageID: messageID, type: type, rules: rules, answered: answered))
+        case "deemed":
+            guard let id = text("deadlineId"), let messageID = text("messageId"), let delivered = instant("delivered") else { return nil }
+            self = .deemed(DeadlineDeemed(deadlineID: id, messageID: messageID, delivered: delivered))
         default:
             return nil
         }

@@ -62,7 +62,7 @@ public struct DeadlineRules: Sendable {
     public var rules: [DeadlineRule] { didSet { involved = Self.involved(rules) } }
     public var holidays: PublicHolidays
     public var seats: AgencySeats
-    /// The unversioned types that open or answer a deadline (every other type is skipped at once).
+    /// The unversioned types that open, answer or end a deadline (every other type is skipped at once).
     public private(set) var involved: Set<String>
 
     public init(rules: [DeadlineRule], holidays: PublicHolidays, seats: AgencySeats) {
@@ -72,7 +72,9 @@ public struct DeadlineRules: Sendable {
         involved = Self.involved(rules)
     }
 
-    static func involved(_ rules: [DeadlineRule]) -> Set<String> { Set(rules.map(\.opensWith) + rules.flatMap(\.stoppedBy)) }
+    static func involved(_ rules: [DeadlineRule]) -> Set<String> {
+        Set(rules.map(\.opensWith) + rules.flatMap(\.stoppedBy) + rules.compactMap { EventTypeName($0.deemedEvent)?.name })
+    }
 
     public func rule(_ id: String) -> DeadlineRule? { rules.first { $0.id == id } }
 

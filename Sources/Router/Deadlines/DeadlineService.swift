@@ -92,6 +92,7 @@ public struct DeadlineService: Service {
             }
             opened.increment(by: recording.opened)
             answered.increment(by: recording.answered)
+            deemed.increment(by: recording.deemed)
             for event in notice.events {
                 switch event {
                 case .opened(let opening):
@@ -108,6 +109,8 @@ public struct DeadlineService: Service {
                     logger.info("deadline answer recorded", metadata: [
                         "case.id": "\(answer.caseID)", "message.id": "\(answer.messageID)", "message.sender": "\(answer.answerer)",
                     ])
+                case .deemed:
+                    break
                 }
             }
         }
@@ -130,6 +133,7 @@ public struct DeadlineService: Service {
 
     func enforce(_ connection: Connection) async throws {
         let channel = try await connection.openChannel(publisherConfirms: true)
+        try await waitForNoticeBacklog(on: connection)
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             do {
                 while try await enforceOnce(on: channel) > 0, !Task.isShuttingDownGracefully {}
@@ -139,6 +143,22 @@ public struct DeadlineService: Service {
                 logger.warning("looking for ended deadlines failed; trying again", metadata: ["store.error": "\(error)"])
             }
             try? await Task.sleep(for: configuration.deadlines.checkInterval)
+        }
+    }
+
+    /// Waits until the notices that were waiting at start are recorded: among them may be the
+    /// delivery of an outcome whose service died before marking it, which must not be published
+    /// again when its claim's lease runs out. Ready messages are zero once this service's
+    /// consumer holds or has recorded them; what it holds it records within milliseconds, far
+    /// inside the lease (``DeadlineServiceConfiguration/claimLease``, minutes), which is what
+    /// guarantees it.
+    private func waitForNoticeBacklog(on connection: Connection) async throws {
+        let inspect = try await connection.openChannel(publisherConfirms: false)
+        defer { Task { try? await inspect.close() } }
+        while !Task.isCancelled {
+            let state = try await inspect.inspectQueue(configuration.deadlines.queue)
+            if state.messageCount == 0 { break }
+            try await Task.sleep(for: .milliseconds(100))
         }
     }
 
