@@ -9,6 +9,7 @@ extension HubStore {
         public var opened = 0
         public var answered = 0
         public var late = 0
+        public var withdrawn = 0
         /// Deemed outcomes the router delivered that were not marked yet (their service died
         /// between publishing and marking).
         public var deemed = 0
@@ -54,6 +55,20 @@ extension HubStore {
                             [.text(answer.caseID), .text(requestID), .text(answer.answerer), .text(rule), .text(answer.messageID), .text(answer.type), .init(answer.answered)])
                         matches.append((answer.caseID, requestID, answer.answerer, rule))
                     }
+                case .withdrawn(let withdrawal):
+                    // Only the agency that made the request withdraws it, and only while it runs. (A
+                    // withdrawal follows its request on the same shard, so its notice comes later.)
+                    guard let requestID = withdrawal.requestID, !withdrawal.rules.isEmpty else { continue }
+                    let ended = try await session.query(
+                        """
+                        UPDATE deadlines SET state = 'withdrawn', answer_message_id = ?, answer_type = ?, answered_at = ?, updated_at = ?
+                        WHERE case_id = ? AND request_id = ? AND requester = ? AND rule IN (\(SQL.placeholders(withdrawal.rules.count)))
+                            AND state = 'open' AND due_at >= ?
+                        RETURNING id
+                        """,
+                        [.text(withdrawal.messageID), .text(withdrawal.type), .init(withdrawal.withdrawn), .init(now), .text(withdrawal.caseID),
+                         .text(requestID), .text(withdrawal.requester)] + withdrawal.rules.map(SQLValue.text) + [.init(withdrawal.withdrawn)])
+                    recording.withdrawn += ended.count
                 case .deemed(let deemed):
                     let marked = try await session.query(
                         """
@@ -88,7 +103,7 @@ extension HubStore {
                     FROM (SELECT message_id, answered_at FROM deadline_answers
                           WHERE case_id = ? AND request_id = ? AND answerer = ? AND rule = ? ORDER BY answered_at, message_id LIMIT 1) AS a
                     WHERE deadlines.case_id = ? AND deadlines.request_id = ? AND deadlines.actor = ? AND deadlines.rule = ?
-                        AND deadlines.late_answer_message_id IS NULL AND deadlines.state <> 'answered' AND a.answered_at > deadlines.due_at
+                        AND deadlines.late_answer_message_id IS NULL AND deadlines.state NOT IN ('answered', 'withdrawn') AND a.answered_at > deadlines.due_at
                     RETURNING id
                     """,
                     [.init(now)] + binds + binds)

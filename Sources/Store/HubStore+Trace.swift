@@ -59,6 +59,11 @@ extension HubStore {
                         at: at, kind: .deadlineAnswered, messageID: deadline.answerMessageID, actor: deadline.actor,
                         summary: "period \(deadline.rule) closed in time by \(deadline.actor)'s \(deadline.answerType ?? "answer")"))
                 }
+                if deadline.state == .withdrawn, let at = deadline.answeredAt {
+                    add(TraceEvent(
+                        at: at, kind: .deadlineWithdrawn, messageID: deadline.answerMessageID, actor: deadline.requester,
+                        summary: "period \(deadline.rule) ended: \(deadline.requester) withdrew the request"))
+                }
                 if let late = deadline.lateAnswerMessageID {
                     add(TraceEvent(
                         at: deadline.due, kind: .deadlineWarning, messageID: late, actor: deadline.actor,

@@ -140,3 +140,33 @@ extension DeadlineStoreTests {
         }
     }
 }
+
+extension DeadlineStoreTests {
+    static func withdrawal(of opening: DeadlineOpening, by requester: String, at: Date) -> DeadlineWithdrawal {
+        DeadlineWithdrawal(
+            caseID: opening.caseID, requestID: opening.requestID, requester: requester, messageID: UUID().uuidString.lowercased(),
+            type: "de.migration.case.request-withdrawn.v1", rules: ["beschv-36-2"], withdrawn: at)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func onlyTheRequesterWithdrawsAndOnlyWhileThePeriodRuns(_ backend: Backend) async throws {
+        try await withStore(backend) { store, _ in
+            let first = Self.opening(1), second = Self.opening(2)
+            try await store.recordDeadlines([.opened(first), .opened(second)], now: Self.received)
+            let during = Self.received.addingTimeInterval(86_400)
+            // Another agency cannot withdraw the office's request.
+            #expect(try await store.recordDeadlines([.withdrawn(Self.withdrawal(of: first, by: "abh.koeln", at: during))], now: during).withdrawn == 0)
+            #expect(try await store.recordDeadlines([.withdrawn(Self.withdrawal(of: first, by: "abh.berlin", at: during))], now: during).withdrawn == 1)
+            // After the end it is too late: the deemed outcome stands.
+            let after = Self.due.addingTimeInterval(1)
+            #expect(try await store.recordDeadlines([.withdrawn(Self.withdrawal(of: second, by: "abh.berlin", at: after))], now: after).withdrawn == 0)
+            let claimed = try await store.claimEndedDeadlines(endedBy: after, staleBefore: Self.received, claimant: "a", now: after)
+            #expect(claimed.map(\.id) == [second.id])
+            #expect(try await store.deadlines(DeadlineFilter(state: .withdrawn)).map(\.id) == [first.id])
+            // A later answer does not revive a withdrawn request.
+            #expect(try await store.recordDeadlines([.answered(Self.answer(to: first, at: during))], now: during).answered == 0)
+            let trace = try await store.trace(caseID: first.caseID)
+            #expect(trace.events.map(\.kind) == [.deadlineOpened, .deadlineWithdrawn])
+        }
+    }
+}

@@ -97,6 +97,29 @@ public struct DeadlineDeemed: Sendable, Hashable {
     }
 }
 
+/// The requester's withdrawal of a request: every period it opened ends without an outcome.
+public struct DeadlineWithdrawal: Sendable, Hashable {
+    public var caseID: String
+    public var requestID: String?
+    /// The agency that withdrew (it must be the one that made the request).
+    public var requester: String
+    public var messageID: String
+    public var type: String
+    /// The rules this type withdraws.
+    public var rules: [String]
+    public var withdrawn: Date
+
+    public init(caseID: String, requestID: String?, requester: String, messageID: String, type: String, rules: [String], withdrawn: Date) {
+        self.caseID = caseID
+        self.requestID = requestID
+        self.requester = requester
+        self.messageID = messageID
+        self.type = type
+        self.rules = rules
+        self.withdrawn = withdrawn
+    }
+}
+
 /// What a routed message does to deadlines.
 public enum DeadlineEvent: Sendable, Hashable {
     case opened(DeadlineOpening)
@@ -105,6 +128,7 @@ public enum DeadlineEvent: Sendable, Hashable {
     /// so the store learns it even when the service that published it died before marking it
     /// (and does not publish it again once the lease ran out).
     case deemed(DeadlineDeemed)
+    case withdrawn(DeadlineWithdrawal)
 }
 
 extension DeadlineRules {
@@ -130,6 +154,11 @@ extension DeadlineRules {
         if !stopped.isEmpty {
             result.append(.answered(DeadlineAnswer(
                 caseID: event.subject, requestID: requestID, answerer: sender, messageID: event.id, type: type.full, rules: stopped, answered: received)))
+        }
+        let withdrawn = rules.filter { $0.withdrawnBy.contains(type.name) }.map(\.id)
+        if !withdrawn.isEmpty {
+            result.append(.withdrawn(DeadlineWithdrawal(
+                caseID: event.subject, requestID: requestID, requester: sender, messageID: event.id, type: type.full, rules: withdrawn, withdrawn: received)))
         }
         for rule in rules where rule.opensWith == type.name && (rule.when?.holds(in: envelope) ?? true) {
             let actors: [String]

@@ -59,6 +59,14 @@ extension DeadlineEvent {
             ]
             if let requestID = answer.requestID { object["requestId"] = .string(requestID) }
             return .object(object)
+        case .withdrawn(let withdrawal):
+            var object: JSONObject = [
+                "kind": "withdrawn", "caseId": .string(withdrawal.caseID), "requester": .string(withdrawal.requester),
+                "messageId": .string(withdrawal.messageID), "type": .string(withdrawal.type), "rules": .array(withdrawal.rules.map { .string($0) }),
+                "withdrawn": .number(JSONNumber(withdrawal.withdrawn.epochMilliseconds)),
+            ]
+            if let requestID = withdrawal.requestID { object["requestId"] = .string(requestID) }
+            return .object(object)
         case .deemed(let deemed):
             return .object([
                 "kind": "deemed", "deadlineId": .string(deemed.deadlineID), "messageId": .string(deemed.messageID),
@@ -86,6 +94,12 @@ extension DeadlineEvent {
             else { return nil }
             self = .answered(DeadlineAnswer(
                 caseID: caseID, requestID: text("requestId"), answerer: answerer, messageID: messageID, type: type, rules: rules, answered: answered))
+        case "withdrawn":
+            guard let caseID = text("caseId"), let requester = text("requester"), let messageID = text("messageId"), let type = text("type"),
+                  let rules = object["rules"]?.arrayValue?.compactMap(\.stringValue), let withdrawn = instant("withdrawn")
+            else { return nil }
+            self = .withdrawn(DeadlineWithdrawal(
+                caseID: caseID, requestID: text("requestId"), requester: requester, messageID: messageID, type: type, rules: rules, withdrawn: withdrawn))
         case "deemed":
             guard let id = text("deadlineId"), let messageID = text("messageId"), let delivered = instant("delivered") else { return nil }
             self = .deemed(DeadlineDeemed(deadlineID: id, messageID: messageID, delivered: delivered))

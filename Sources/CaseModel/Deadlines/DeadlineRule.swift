@@ -23,6 +23,8 @@ public struct DeadlineRule: Sendable, Hashable {
     public var effectOfSilence: String
     public var legalBasis: String
     public var stoppedBy: [String]
+    /// Types by which the requester withdraws its request, ending the period without an outcome.
+    public var withdrawnBy: [String] = []
     public var preventedBy: String?
     /// The request's condition for the period (``appliesWhen`` as data); nil: always.
     public var when: Condition?
@@ -73,7 +75,7 @@ public struct DeadlineRules: Sendable {
     }
 
     static func involved(_ rules: [DeadlineRule]) -> Set<String> {
-        Set(rules.map(\.opensWith) + rules.flatMap(\.stoppedBy) + rules.compactMap { EventTypeName($0.deemedEvent)?.name })
+        Set(rules.map(\.opensWith) + rules.flatMap(\.stoppedBy) + rules.flatMap(\.withdrawnBy) + rules.compactMap { EventTypeName($0.deemedEvent)?.name })
     }
 
     public func rule(_ id: String) -> DeadlineRule? { rules.first { $0.id == id } }
@@ -102,7 +104,8 @@ public struct DeadlineRules: Sendable {
                 id: id, procedure: entry["procedure"]?.stringValue ?? "", opensWith: opensWith, appliesWhen: entry["appliesWhen"]?.stringValue,
                 value: Int(value), unit: unit, counting: counting, actor: entry["actor"]?.stringValue ?? "",
                 effectOfSilence: entry["effectOfSilence"]?.stringValue ?? "", legalBasis: legalBasis,
-                stoppedBy: entry["stoppedBy"]?.arrayValue?.compactMap(\.stringValue) ?? [], preventedBy: entry["preventedBy"]?.stringValue,
+                stoppedBy: entry["stoppedBy"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+                withdrawnBy: entry["withdrawnBy"]?.arrayValue?.compactMap(\.stringValue) ?? [], preventedBy: entry["preventedBy"]?.stringValue,
                 when: try Self.condition(entry["when"], rule: id), actors: try Self.actors(entry["actors"], rule: id), deemedEvent: deemedEvent,
                 citation: citation)
         }

@@ -109,6 +109,10 @@ public struct DeadlineService: Service {
                     logger.info("deadline answer recorded", metadata: [
                         "case.id": "\(answer.caseID)", "message.id": "\(answer.messageID)", "message.sender": "\(answer.answerer)",
                     ])
+                case .withdrawn(let withdrawal):
+                    logger.info("request withdrawn; its periods end", metadata: [
+                        "case.id": "\(withdrawal.caseID)", "message.id": "\(withdrawal.messageID)", "message.sender": "\(withdrawal.requester)",
+                    ])
                 case .deemed:
                     break
                 }

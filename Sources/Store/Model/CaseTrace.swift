@@ -23,6 +23,8 @@ public struct TraceEvent: Sendable, Hashable {
         case deadlineOpened = "deadline-opened"
         /// The actor answered within the period.
         case deadlineAnswered = "deadline-answered"
+        /// The requester withdrew the request within the period: no outcome.
+        case deadlineWithdrawn = "deadline-withdrawn"
         /// The period ended in silence; the hub published the deemed outcome (Fiktion).
         case deadlineDeemed = "deadline-deemed"
         /// Something about a deadline to look at: the sender's dueat disagrees with the hub's

@@ -16,6 +16,8 @@ public struct Deadline: Sendable, Hashable, Codable {
         case deeming
         /// The deemed outcome was published (and confirmed by the broker).
         case deemed
+        /// The requester withdrew the request within the period: no outcome.
+        case withdrawn
     }
 
     /// `rule/requestMessageID/actor`.
@@ -38,6 +40,7 @@ public struct Deadline: Sendable, Hashable, Codable {
     /// The request identifiers a deemed outcome repeats, as a JSON object.
     public var identifiers: String
     public var state: State
+    /// The message that closed it: the actor's answer, or the requester's withdrawal.
     public var answerMessageID: String?
     public var answerType: String?
     public var answeredAt: Date?
