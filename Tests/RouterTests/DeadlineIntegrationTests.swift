@@ -34,7 +34,7 @@ struct DeadlineIntegrationTests {
         return envelope
     }
 
-    @Test("silence becomes a deemed consent, once, to the requester and the BA; an answer in time stops it")
+    @Test("silence becomes a deemed consent, once, to the requester and the BA; an answer in time or a withdrawal stops it")
     func silenceBecomesDeemedConsentOnce() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("deadlines-\(UUID().uuidString).sqlite").path
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -45,11 +45,11 @@ struct DeadlineIntegrationTests {
             let hub = try await RouterHarness(prefix: "deadlines", ledger: store, deadlineServices: [time.clock, time.clock])
             let mission = try await hub.connect(as: "av.neu-delhi")
             let ba = try await hub.connect(as: "ba")
-            let requests = try (0..<3).map(request)
+            let requests = try (0..<4).map(request)
             let missionChannel = try await mission.openChannel()
             for envelope in requests { try await hub.publish(missionChannel, envelope) }
-            #expect(try await hub.take(3, from: "inbox.ba").count == 3)
-            try await until("three deadlines open") { try await store.deadlines(DeadlineFilter(state: .open)).count == 3 }
+            #expect(try await hub.take(4, from: "inbox.ba").count == 4)
+            try await until("four deadlines open") { try await store.deadlines(DeadlineFilter(state: .open)).count == 4 }
             let open = try await store.deadlines(DeadlineFilter())
             #expect(open.allSatisfy { $0.rule == "beschv-36-2-fast-track" && $0.actor == "ba" && $0.requester == "av.neu-delhi" })
             #expect(open.allSatisfy { $0.due > Date().addingTimeInterval(6 * 86_400) })
@@ -63,13 +63,28 @@ struct DeadlineIntegrationTests {
             #expect(try await hub.take(1, from: "inbox.av.neu-delhi").first?.properties.type == "de.migration.employment.consent-decided.v1")
             try await until("the first deadline answered") { try await store.deadlines(DeadlineFilter(state: .answered)).count == 1 }
 
+            // The mission withdraws the fourth request; the BA is told.
+            var withdrawal = try fresh("case.request-withdrawn.v1", "valid-visa-consent-av-lagos.json", subject: requests[3]["subject"]?.stringValue)
+            withdrawal["source"] = "urn:de:migration:av:neu-delhi"
+            var withdrawn = try #require(withdrawal["data"]?.objectValue)
+            withdrawn["requestId"] = requests[3]["data"]?.objectValue?["requestId"] ?? .null
+            withdrawn["requestMessageId"] = requests[3]["id"] ?? .null
+            withdrawn["requestType"] = "de.migration.employment.consent-requested"
+            withdrawn["requester"] = "av.neu-delhi"
+            withdrawn["addressees"] = ["ba"]
+            withdrawal["data"] = .object(withdrawn)
+            withdrawal["causationid"] = requests[3]["id"]
+            try await hub.publish(missionChannel, withdrawal)
+            #expect(try await hub.take(1, from: "inbox.ba").first?.properties.type == "de.migration.case.request-withdrawn.v1")
+            try await until("the fourth deadline withdrawn") { try await store.deadlines(DeadlineFilter(state: .withdrawn)).count == 1 }
+
             // Three weeks on: the other two periods have ended in silence.
             time.move(by: 21 * 86_400)
             let deemed = try await hub.take(2, from: "inbox.av.neu-delhi")
             #expect(deemed.allSatisfy { $0.properties.type == "de.migration.employment.consent-deemed.v1" })
             #expect(deemed.allSatisfy { $0.header(HubHeader.sender) == "hub" })
             let answeredIDs = Set(deemed.compactMap { $0.json?[pointer: JSONPointer("/data/requestId")!]?.stringValue })
-            let silentIDs = Set(requests.dropFirst().compactMap { $0["data"]?.objectValue?["requestId"]?.stringValue })
+            let silentIDs = Set(requests[1...2].compactMap { $0["data"]?.objectValue?["requestId"]?.stringValue })
             #expect(answeredIDs == silentIDs)
             try await until("two deadlines deemed") { try await store.deadlines(DeadlineFilter(state: .deemed)).count == 2 }
             let marked = try await store.deadlines(DeadlineFilter(state: .deemed))
@@ -80,6 +95,7 @@ struct DeadlineIntegrationTests {
             // Once: neither the second service nor a second round publishes it again.
             await #expect(throws: TestBrokerError.self) { _ = try await hub.take(1, from: "inbox.av.neu-delhi", timeout: .seconds(3)) }
             #expect(try await store.deadlines(DeadlineFilter(state: .answered)).count == 1)
+            #expect(try await store.deadlines(DeadlineFilter(state: .withdrawn)).count == 1)
             let audit = try await store.auditRecords()
             #expect(audit.filter { $0.action == "deadline.deemed" }.count == 2)
             await mission.close()

@@ -22,17 +22,7 @@ struct DeadlinePlanningTests {
         planner = DeliveryPlanner(configuration: configuration, catalogue: sharedRules.catalogue)
     }
 
-    func decide(_ inbound: Inbound) -> Decision {
-        let (admitted, context) = pipeline.admit(inbound)
-        switch admitted {
-        case .failure(let failure): return Decision(inbound: inbound, context: context, kind: .failed(failure))
-        case .success(let value):
-            switch pipeline.route(value) {
-            case .failure(let failure): return Decision(inbound: inbound, context: value.context, kind: .failed(failure))
-            case .success(let routed): return Decision(inbound: inbound, context: routed.context, kind: .routed(routed))
-            }
-        }
-    }
+    func decide(_ inbound: Inbound) -> Decision { RouterTests.decide(inbound, with: pipeline) }
 
     func notice(in plan: DeliveryPlan) -> DeadlineNotice? {
         plan.outputs.first { $0.routingKey == "hub.deadlines" }.flatMap { DeadlineNotice(bytes: $0.message.body) }
@@ -120,6 +110,21 @@ struct DeadlinePlanningTests {
         #expect(answer.requestID == "19bfba83-f0e2-5017-8eef-c2a2bff3fe57")
         let other = planner.plan(decide(inbound(try example("visa.application-submitted.v1")).0), now: Date(), capacity: room, incidents: always)
         #expect(notice(in: other) == nil)
+    }
+
+    @Test("the requester's withdrawal is noticed; the catalogue routes it to the addressees")
+    func withdrawal() throws {
+        let plan = planner.plan(
+            decide(inbound(try example("case.request-withdrawn.v1", "valid-employment-consent-abh-berlin.json")).0), now: Date(), capacity: room,
+            incidents: always)
+        #expect(plan.outcome == .delivered)
+        guard case .withdrawn(let withdrawal)? = notice(in: plan)?.events.first else {
+            Issue.record("no withdrawal in the notice")
+            return
+        }
+        #expect(withdrawal.requester == "abh.berlin")
+        #expect(Set(withdrawal.rules) == Set(deadlines.rules.map(\.id)))
+        #expect(plan.outputs.contains { $0.routingKey == "ba" })
     }
 
     @Test("a notice reads back as written")

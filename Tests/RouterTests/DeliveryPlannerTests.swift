@@ -21,17 +21,7 @@ struct DeliveryPlannerTests {
         planner = DeliveryPlanner(configuration: configuration, catalogue: sharedRules.catalogue)
     }
 
-    func decide(_ inbound: Inbound) -> Decision {
-        let (admitted, context) = pipeline.admit(inbound)
-        switch admitted {
-        case .failure(let failure): return Decision(inbound: inbound, context: context, kind: .failed(failure))
-        case .success(let value):
-            switch pipeline.route(value) {
-            case .failure(let failure): return Decision(inbound: inbound, context: value.context, kind: .failed(failure))
-            case .success(let routed): return Decision(inbound: inbound, context: routed.context, kind: .routed(routed))
-            }
-        }
-    }
+    func decide(_ inbound: Inbound) -> Decision { RouterTests.decide(inbound, with: pipeline) }
 
     func full(_ agencies: String...) -> QueueCapacity {
         var capacity = room

@@ -41,3 +41,16 @@ func inbound(_ envelope: JSONObject, userID: String? = nil, freshID: Bool = true
     let bytes = body ?? JSONValue.object(envelope).serialized()
     return (Inbound(body: bytes, properties: properties, exchange: "case.ingress", routingKey: envelope["type"]?.stringValue ?? "x", redelivered: false, receivedAt: Date()), envelope)
 }
+
+/// What the router's pipeline decides about `inbound`: admitted and routed, or refused.
+func decide(_ inbound: Inbound, with pipeline: Pipeline) -> Decision {
+    let (admitted, context) = pipeline.admit(inbound)
+    switch admitted {
+    case .failure(let failure): return Decision(inbound: inbound, context: context, kind: .failed(failure))
+    case .success(let value):
+        switch pipeline.route(value) {
+        case .failure(let failure): return Decision(inbound: inbound, context: value.context, kind: .failed(failure))
+        case .success(let routed): return Decision(inbound: inbound, context: routed.context, kind: .routed(routed))
+        }
+    }
+}

@@ -29,6 +29,7 @@ public enum MessageNames {
         ("de.migration.employment.consent-deemed", "beschaeftigung.zustimmungsfiktion"),
         ("de.migration.visa.abh-consent-deemed", "visum.zustimmungsfiktion"),
         ("de.migration.security.check-deemed-no-objection", "sicherheit.keine-einwaende-fiktion"),
+        ("de.migration.case.request-withdrawn", "ersuchen.ruecknahme"),
     ]
 
     private static let byCanonical = Dictionary(uniqueKeysWithValues: table.map { ($0.canonical, $0.native) })

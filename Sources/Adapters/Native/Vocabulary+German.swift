@@ -5,6 +5,7 @@ extension Vocabulary {
     public static let german = Vocabulary([
         Term(canonical: "actor", native: "handlungspflichtigeStelle", kind: .value),
         Term(canonical: "address", native: "anschrift", kind: .value),
+        Term(canonical: "addressees", native: "adressaten", kind: .list(item: "stelle")),
         Term(canonical: "addressLines", native: "anschriftzeilen", kind: .list(item: "zeile")),
         Term(canonical: "addressSupplement", native: "adresszusatz", kind: .value),
         Term(canonical: "agency", native: "behoerde", kind: .value),
@@ -123,6 +124,7 @@ extension Vocabulary {
         Term(canonical: "requestId", native: "anfrageId", kind: .value),
         Term(canonical: "requester", native: "anfragendeStelle", kind: .value),
         Term(canonical: "requestMessageId", native: "anfrageNachrichtId", kind: .value),
+        Term(canonical: "requestType", native: "ersuchensart", kind: .value),
         Term(canonical: "responsibleOffice", native: "zustaendigeBehoerde", kind: .value),
         Term(canonical: "restrictions", native: "beschraenkungen", kind: .value),
         Term(canonical: "retrievalUri", native: "abrufadresse", kind: .value),
@@ -146,5 +148,6 @@ extension Vocabulary {
         Term(canonical: "visaApplicationNumber", native: "visumantragsnummer", kind: .value),
         Term(canonical: "visaCategory", native: "visumkategorie", kind: .value),
         Term(canonical: "weeklyHours", native: "wochenstunden", kind: .number),
+        Term(canonical: "withdrawnOn", native: "zurueckgenommenAm", kind: .value),
     ])
 }

@@ -49,6 +49,9 @@ public struct RouterRules: Sendable {
             throw RulesError("Deadline rules in \(directory.path): \(error)")
         }
         for rule in deadlines.rules {
+            for name in [rule.opensWith] + rule.stoppedBy + rule.withdrawnBy where schemas.catalogue.entry(named: name) == nil {
+                throw RulesError("rules/deadlines.json: \(rule.id) names \(name), which the catalogue lacks")
+            }
             guard let deemed = EventTypeName(rule.deemedEvent), schemas.catalogue.version(of: deemed) != nil else { throw RulesError("rules/deadlines.json: \(rule.id) names the deemed event \(rule.deemedEvent), which the catalogue lacks") }
         }
         return RouterRules(schemas: schemas, projections: projections, deadlines: deadlines, directory: directory)
