@@ -70,6 +70,8 @@ extension RouterProcessTests {
         let arrived = try await drain("inbox.av.neu-delhi", expected: expected, setup: setup, timeout: .seconds(120))
         #expect(Set(arrived) == expected, "lost \(expected.subtracting(arrived).count)")
         #expect(arrived.count == Set(arrived).count, "\(arrived.count - Set(arrived).count) outcome(s) delivered twice")
+        // SIGTERM once it handles signals (before, the default action kills it).
+        #expect(await router.waitForLog("deadline service started", timeout: .seconds(60)))
         router.signal(SIGTERM)
         #expect(await router.wait(timeout: .seconds(30)) == 0, "router log:\n\(router.log.suffix(2000))")
         let connection = try await setup.harness.admin()
