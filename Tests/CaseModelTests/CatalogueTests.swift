@@ -44,7 +44,7 @@ struct CatalogueTests {
         #expect(seeker.routing[1].to.pattern == "abh.*")
         #expect(seeker.routing[1].selectBy == JSONPointer("/data/responsibleOffice"))
         #expect(seeker.routing[0].selectBy == nil && seeker.routing[0].optional == false)
-        #expect(seeker.legalBasis == ["§ 16 AsylG", "§ 19 AsylG", "§ 6 AZRG"])
+        #expect(seeker.legalBasis == ["§ 16 AsylG", "§ 19 AsylG", "§ 6 AZRG", "§ 8 AsylG"])
         #expect(seeker.deadline == nil)
         #expect(!seeker.note.isEmpty)
 

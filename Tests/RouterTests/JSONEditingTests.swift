@@ -2,7 +2,7 @@ import CaseModel
 @testable import Router
 import Testing
 
-/// The projection edits work in place (see JSONValue+Editing); these pin what they remove and
+/// The projection's filters (AllowedFields, JSONValue+Editing); these pin what they keep and
 /// that the value they started from, still shared with the decoded event, stays as it was.
 @Suite("Projection edits on JSON values (pure)")
 struct JSONEditingTests {
@@ -11,27 +11,22 @@ struct JSONEditingTests {
          "ids":{"azr":"5"},"persons":[{"role":"applicant"},{"role":"inviter"},{"role":"witness"}]}}
         """)
 
-    @Test("a pointer removes one member; a wildcard every member or element at its level")
-    func removes() {
-        var value = envelope
-        #expect(value.remove(matching: ["data", "applicant", "azr"]) == 1)
-        #expect(value.remove(matching: ["data", "guarantors", "*", "azr"]) == 1)
-        #expect(value.remove(matching: ["data", "absent", "azr"]) == 0)
-        #expect(value.value(at: ["data", "applicant", "azr"]) == nil)
-        #expect(value.value(at: ["data", "applicant", "name"]) == .string("A"))
-        #expect(value.value(at: ["data", "guarantors", "0"]) == .object(JSONObject([("name", .string("G1"))])))
-        #expect(value.value(at: ["data", "guarantors", "1", "name"]) == .string("G2"))
-    }
-
-    @Test("an object the projection empties goes too; array elements by index and by wildcard")
-    func emptiedAndArrays() {
-        var value = envelope
-        #expect(value.remove(matching: ["data", "ids", "azr"]) == 1)
-        #expect(value.value(at: ["data", "ids"]) == nil)
-        #expect(value.remove(matching: ["data", "persons", "1"]) == 1)
-        #expect(value.value(at: ["data", "persons", "1", "role"]) == .string("witness"))
-        #expect(value.remove(matching: ["data", "persons", "*"]) == 2)
-        #expect(value.value(at: ["data", "persons"])?.arrayValue?.isEmpty == true)
+    @Test("an allow-list keeps what its pointers reach; a wildcard every member or element at its level")
+    func allows() {
+        let fields = AllowedFields([["data", "applicant", "name"], ["data", "guarantors", "*", "name"], ["data", "ids"]])
+        let kept = fields.filter(envelope)
+        #expect(kept?.value(at: ["data", "applicant"]) == .object(JSONObject([("name", .string("A"))])))
+        #expect(kept?.value(at: ["data", "guarantors"])?.arrayValue?.count == 2)
+        #expect(kept?.value(at: ["data", "guarantors", "0", "azr"]) == nil)
+        #expect(kept?.value(at: ["data", "ids", "azr"]) == .string("5"))
+        #expect(kept?.value(at: ["data", "persons"]) == nil)
+        #expect(kept?.value(at: ["id"]) == nil)
+        // What a pointer reaches through a scalar, or nothing at all, keeps nothing.
+        #expect(AllowedFields([["id", "deeper"]]).filter(envelope) == nil)
+        #expect(AllowedFields([]).filter(envelope) == nil)
+        #expect(fields.overlaps(["data", "ids", "azr"]))
+        #expect(fields.overlaps(["data", "guarantors", "3", "name"]))
+        #expect(!fields.overlaps(["data", "persons"]))
     }
 
     @Test("keepItems keeps the elements whose field is allowed")
@@ -46,8 +41,7 @@ struct JSONEditingTests {
     func originalUnchanged() {
         let original = envelope
         var edited = original
-        edited.remove(matching: ["data", "guarantors", "*", "azr"])
-        edited.remove(matching: ["data", "ids", "azr"])
+        edited = AllowedFields([["data", "guarantors"], ["data", "persons"]]).filter(edited) ?? .null
         edited.keepItems(at: ["data", "persons"], where: ["role"], in: ["applicant"])
         #expect(original == envelope)
         #expect(original.value(at: ["data", "guarantors", "0", "azr"]) == .string("9"))

@@ -65,9 +65,10 @@ extension Pipeline {
         }
 
         // project
-        // A copy the rules leave whole carries the sender's own bytes (nothing re-encoded, and
-        // the hub's cost does not grow with the body); each other projection's message is
-        // built once, however many recipients share it.
+        // Each copy gets what a grant allows its recipient (fail closed: no grant, no copy). A
+        // copy whose grant keeps all data under the sender's own legal basis carries the
+        // sender's bytes (nothing re-encoded, and the hub's cost does not grow with the body);
+        // each other grant's message is built once, however many recipients share it.
         let targets = context.pendingRecipients.map { pending in recipients.filter(pending.contains) } ?? recipients
         // A retry or replay owed to recipients the rules no longer choose delivers nothing:
         // dead-letter it rather than acknowledge it with no copy.
@@ -76,24 +77,27 @@ extension Pipeline {
                 "route.pending-not-recipient",
                 "The recipients this message is still owed to (\((context.pendingRecipients ?? []).sorted().joined(separator: ", "))) are not among those the routing rules of \(currentType.name) choose."))
         }
-        // Keyed by the projection, nil for a whole copy: a rules file may name a projection
-        // like its default ("full") without the two sharing a body.
-        var messages: [String?: Message] = [:]
+        var messages: [String: Message] = [:]
         var copies: [Copy] = []
         for recipient in targets {
-            let projection = rules.projections.projection(for: recipient, type: currentType.name)
-            let name = projection?.name ?? rules.projections.defaultName
+            guard let projection = rules.projections.projection(for: recipient, type: currentType.name) else {
+                return .failure(.unroutable(
+                    "route.no-grant",
+                    "No grant of rules/projections.json lets \(recipient) receive \(currentType.name): need-to-know fails closed."))
+            }
             let message: Message
-            if let known = messages[projection?.name] {
+            if let known = messages[projection.name] {
                 message = known
             } else {
-                let body = projection == nil && !upcast ? admitted.body : rules.projections.apply(projection, to: envelopeValue).serialized()
-                let attributes = upcast ? event.amqpAttributes : admitted.attributes
+                let untouched = projection.keepsAllData && !upcast && event.legalpurpose == projection.legalBasis
+                let body = untouched ? admitted.body : rules.projections.apply(projection, to: envelopeValue).serialized()
+                var attributes = upcast ? event.amqpAttributes : admitted.attributes
+                attributes.headers["ce-legalpurpose"] = projection.legalBasis
                 message = Message(body: body, properties: outputProperties(
-                    event, attributes: attributes, type: currentType, sender: sender, projection: name, context: context))
-                messages[projection?.name] = message
+                    event, attributes: attributes, type: currentType, sender: sender, projection: projection.name, context: context))
+                messages[projection.name] = message
             }
-            copies.append(Copy(recipient: recipient, projection: name, type: currentType.full, message: message))
+            copies.append(Copy(recipient: recipient, projection: projection.name, type: currentType.full, message: message))
         }
         context.eventType = currentType.full
         let deadlines = rules.deadlines.involved.contains(currentType.name)

@@ -1,69 +1,14 @@
 import CaseModel
 
-/// Pointer-pattern edits for projections: `*` in a pattern matches every array index or
-/// object member at that level.
+/// Item filters for projections (``ProjectionRules``; the fields a copy keeps are chosen by
+/// ``AllowedFields``).
 ///
-/// The edits run for every projected copy, so they work in place: a container is taken out of
+/// The edit runs for projected copies, so it works in place: a container is taken out of
 /// `self` (leaving `.null` for the moment) before it is changed, which leaves it uniquely
 /// referenced, and children are edited through the parent's storage. Binding the container
 /// and assigning it back while `self` still holds it would copy it (copy on write) at every
 /// level of the path.
 extension JSONValue {
-    /// Removes every member or element the pattern matches; absent paths are ignored.
-    /// Returns how many were removed.
-    @discardableResult
-    mutating func remove(matching pattern: [String]) -> Int {
-        remove(matching: pattern[...])
-    }
-
-    private mutating func remove(matching pattern: ArraySlice<String>) -> Int {
-        guard let first = pattern.first else { return 0 }
-        let rest = pattern.dropFirst()
-        switch self {
-        case .object(var object):
-            self = .null
-            defer { self = .object(object) }
-            var removed = 0
-            let keys = first == "*" ? object.keys : [first]
-            for key in keys {
-                if rest.isEmpty {
-                    guard object[key] != nil else { continue }
-                    object[key] = nil
-                    removed += 1
-                    continue
-                }
-                let count = object.updateValue(forKey: key) { $0.remove(matching: rest) } ?? 0
-                removed += count
-                // An object emptied by the projection goes too: schemas require content
-                // in the objects they allow (e.g. identifiers with at least one member).
-                if count > 0, case .object(let emptied)? = object[key], emptied.isEmpty {
-                    object[key] = nil
-                }
-            }
-            return removed
-        case .array(var array):
-            self = .null
-            defer { self = .array(array) }
-            if rest.isEmpty {
-                if first == "*" {
-                    defer { array.removeAll() }
-                    return array.count
-                }
-                guard let index = Int(first), array.indices.contains(index) else { return 0 }
-                array.remove(at: index)
-                return 1
-            }
-            var removed = 0
-            let indices = first == "*" ? Array(array.indices) : Int(first).map { [$0] } ?? []
-            for index in indices where array.indices.contains(index) {
-                removed += array[index].remove(matching: rest)
-            }
-            return removed
-        default:
-            return 0
-        }
-    }
-
     /// Keeps only the elements of the array at `arrayPath` whose value at `field` is one of
     /// `allowed` (strings). Returns how many were dropped.
     @discardableResult

@@ -42,6 +42,7 @@ public struct RouterRules: Sendable {
         } catch {
             throw RulesError("\(projectionFile.path): cannot read (\(error))")
         }
+        try checkGrants(projections, catalogue: schemas.catalogue, codeLists: schemas.codeLists)
         let deadlines: DeadlineRules
         do {
             deadlines = try DeadlineRules(directory: directory)
@@ -55,5 +56,26 @@ public struct RouterRules: Sendable {
             guard let deemed = EventTypeName(rule.deemedEvent), schemas.catalogue.version(of: deemed) != nil else { throw RulesError("rules/deadlines.json: \(rule.id) names the deemed event \(rule.deemedEvent), which the catalogue lacks") }
         }
         return RouterRules(schemas: schemas, projections: projections, deadlines: deadlines, directory: directory)
+    }
+
+    /// Fail closed at load: every grant's legal basis is a code of the legal-purpose list, and
+    /// every recipient a route of the catalogue can reach has a grant for the type (a route to
+    /// `abh.*` needs a grant covering every office, not one of them).
+    static func checkGrants(_ projections: ProjectionRules, catalogue: EventCatalogue, codeLists: CodeLists) throws {
+        guard let purposes = codeLists["legal-purpose"] else { throw RulesError("codelists/legal-purpose.json is missing") }
+        for grant in projections.projections where !purposes.contains(grant.legalBasis) {
+            throw RulesError("rules/projections.json: the legal basis '\(grant.legalBasis)' of grant \(grant.name) is not in codelists/legal-purpose.json")
+        }
+        for entry in catalogue.entries {
+            for route in entry.routing {
+                // A wildcard route is checked with an office no grant names by itself, and with
+                // every Land for lpol.* (its instances are the Länder).
+                let samples = route.to.agency.map { [$0.rawValue] }
+                    ?? (route.to.kind == "lpol" ? AgencyID.laender.sorted().map { "lpol.\($0)" } : ["\(route.to.kind).zz-any"])
+                for sample in samples where projections.projection(for: sample, type: entry.current.type.name) == nil {
+                    throw RulesError("rules/projections.json: no grant lets \(sample) receive \(entry.current.type.name), which the catalogue routes to \(route.to)")
+                }
+            }
+        }
     }
 }
