@@ -52,7 +52,7 @@ GRANT_KEYS = set(GRANT_REQUIRED) | {"keepItems"}
 KEEP_KEYS = {"array", "where", "in"}
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 TYPE_NAME = re.compile(r"^de\.migration\.[a-z]+(?:-[a-z]+)*\.[a-z]+(?:-[a-z]+)*$")
-INSTANCE_PATTERN = re.compile(r"^(abh|av|lpol)\.\*$")
+INSTANCE_PATTERN = re.compile(r"^(abh|av|lpol|lfv)\.\*$")
 SAMPLE_SUFFIX = "zz"  # abh.* is tried as abh.zz: an instance no grant names
 
 R = cs.Report()
@@ -327,7 +327,7 @@ def check_format(doc, legal_codes, catalogue_types, agency_pattern):
         else:
             for r in recipients:
                 if not (INSTANCE_PATTERN.match(r) or re.match(agency_pattern, r)) or r == "hub":
-                    p.append(f"recipient {r!r} is not an agency id or abh.*, av.*, lpol.*")
+                    p.append(f"recipient {r!r} is not an agency id or abh.*, av.*, lpol.*, lfv.*")
             if len(set(recipients)) != len(recipients):
                 p.append("recipients repeat")
 
