@@ -27,8 +27,12 @@ struct AdapterIntegrationTests {
         let draft = try #require(try ba.adapter.codec.decode(NativeDocument(format: .json, bytes: Array(Data(contentsOf: output.file)))).first)
         #expect(draft.type.name == "de.migration.employment.consent-requested")
         #expect(draft.author?.rawValue == "abh.berlin")
-        #expect(draft.data["person"]?["identifiers"]?["azrNumber"] == nil, "the BA gets no AZR number")
-        #expect(draft.data["person"]?["identifiers"]?["passportNumber"] != nil)
+        // Grant employment-agency-core (§ 39 AufenthG): identity core and the employment, no
+        // identifiers at all (AZR number, passport), no place of birth.
+        #expect(draft.data["person"]?["identifiers"] == nil, "the BA gets no identifiers")
+        #expect(draft.data["person"]?["familyName"] != nil)
+        #expect(draft.data["employment"] != nil)
+        #expect(draft.legalPurpose == "§ 39 AufenthG")
         try await berlin.stop()
         try await ba.stop()
         try await hub.stop()

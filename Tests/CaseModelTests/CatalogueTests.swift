@@ -59,7 +59,7 @@ struct CatalogueTests {
         let catalogue = try Self.catalogue()
         let answered = try #require(catalogue.entry(named: "de.migration.security.check-answered"))
         let toBVA = try #require(answered.routing.first { $0.to.pattern == "bva" })
-        #expect(toBVA.fromProducers?.map(\.pattern) == ["bka", "bfv", "bpol", "lpol.*"])
+        #expect(toBVA.fromProducers?.map(\.pattern) == ["bka", "bfv", "bpol", "bnd", "mad", "zka", "lpol.*", "lfv.*"])
         #expect(toBVA.applies(toProducer: AgencyID("lpol.by")!))
         #expect(!toBVA.applies(toProducer: AgencyID("bva")!))
 

@@ -14,6 +14,8 @@ public enum AgencyCodecs {
         case "bpol": return FederalPolice(catalogue: catalogue, crosswalk: schemas.crosswalk)
         case "bka": return FederalCriminalPoliceOffice(catalogue: catalogue)
         case "bfv": return ConstitutionProtectionOffice(catalogue: catalogue)
+        // The other agencies § 73 AufenthG consults speak the BfV's JSON.
+        case "bnd", "mad", "zka", "lfv": return ConstitutionProtectionOffice(agency: agency, catalogue: catalogue)
         case "bsi": return InformationSecurityOffice(catalogue: catalogue)
         case "lpol": return StatePolice(agency: agency, catalogue: catalogue)
         case "ba": return EmploymentAgency(catalogue: catalogue)

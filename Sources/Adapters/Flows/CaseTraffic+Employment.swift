@@ -32,8 +32,8 @@ extension CaseTraffic {
         note("deadline \(dueAt): silence means consent after two weeks (§ 36 Abs. 2 BeschV)")
         let atBA = try await receive("ba", "de.migration.employment.consent-requested", subject: subject)
         guard case .object(let person)? = atBA.draft.data["person"] else { throw FlowError("the BA received no person") }
-        guard person["identifiers"]?["azrNumber"] == nil else { throw FlowError("the BA received the AZR number") }
-        note("core data without the AZR number (projection employment-agency-core)")
+        guard person["identifiers"] == nil else { throw FlowError("the BA received identifiers (AZR or passport number)") }
+        note("identity core and the employment only, no AZR or passport number (grant employment-agency-core, § 39 AufenthG)")
 
         // The BA's system exports the day's decisions as a CSV batch.
         var decided = person

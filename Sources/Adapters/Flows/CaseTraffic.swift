@@ -2,7 +2,7 @@ import CaseModel
 import Foundation
 
 /// A realistic day of case traffic through the hub, played against running adapters: the
-/// six flows of the main job (`scripts/up`) and of the flow integration tests.
+/// eight flows of the main job (`scripts/up`) and of the flow integration tests.
 ///
 /// Where a flow needs an agency to act (the consulate to apply, the BKA to answer a security
 /// check, the BA to decide), CaseTraffic plays that agency's clerk: it writes the document in
@@ -37,7 +37,7 @@ public struct CaseTraffic: Sendable {
         self.say = say
     }
 
-    /// The six flows, in order.
+    /// The eight flows, in order.
     public static let flows: [Flow] = [
         Flow(number: 1, title: "visa application at a consulate → § 73 security consultation of BKA, BfV and BPOL → the consulate learns the result") {
             try await $0.visaApplication()
@@ -57,6 +57,12 @@ public struct CaseTraffic: Sendable {
         Flow(number: 6, title: "employment consent requested by an office → the BA stays silent → the hub's two-week period ends → consent deemed, to office, BA and register") {
             try await $0.deemedConsent()
         },
+        Flow(number: 7, title: "a mission issues a visa → the visa file, the consenting office and the consulted agencies learn it, each what its grant allows") {
+            try await $0.visaDecided()
+        },
+        Flow(number: 8, title: "the register confirms an office's registration with the AZR number and the match it found") {
+            try await $0.registrationConfirmed()
+        },
     ]
 
     /// The agencies whose adapters a flow needs.
@@ -68,6 +74,8 @@ public struct CaseTraffic: Sendable {
         case 4: ["abh.berlin", "abh.koeln"]
         case 5: ["abh.muenchen"]
         case 6: ["abh.berlin", "ba", "bva"]
+        case 7: ["av.lagos", "bva", "abh.muenchen", "bka", "bfv"]
+        case 8: ["bva", "abh.hamburg"]
         default: []
         }
     }

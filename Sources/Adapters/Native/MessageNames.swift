@@ -30,6 +30,8 @@ public enum MessageNames {
         ("de.migration.visa.abh-consent-deemed", "visum.zustimmungsfiktion"),
         ("de.migration.security.check-deemed-no-objection", "sicherheit.keine-einwaende-fiktion"),
         ("de.migration.case.request-withdrawn", "ersuchen.ruecknahme"),
+        ("de.migration.visa.decided", "visum.entscheidung"),
+        ("de.migration.register.registration-confirmed", "register.speicherbestaetigung"),
     ]
 
     private static let byCanonical = Dictionary(uniqueKeysWithValues: table.map { ($0.canonical, $0.native) })

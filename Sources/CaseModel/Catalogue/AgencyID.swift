@@ -4,14 +4,18 @@ import Foundation
 /// `case.deliver` routing key and, with `.` replaced by `:`, as the CloudEvents `source` URN.
 ///
 /// `abh.<office>` (Ausländerbehörde), `av.<mission>` (Auslandsvertretung), `lpol.<land>`
-/// (Landespolizei, the 16 ISO 3166-2:DE suffixes), and the federal agencies `aa`, `bamf`,
-/// `bpol`, `bka`, `bsi`, `bfv`, `ba`, `bva` and the hub itself, `hub` (Schemas/common/authority.schema.json).
+/// (Landespolizei) and `lfv.<land>` (Landesamt für Verfassungsschutz, § 73 Abs. 2 AufenthG), with
+/// the 16 ISO 3166-2:DE suffixes, and the federal agencies `aa`, `bamf`, `bpol`, `bka`, `bsi`,
+/// `bfv`, `bnd` (Bundesnachrichtendienst), `mad` (Militärischer Abschirmdienst), `zka`
+/// (Zollkriminalamt), `ba`, `bva` and the hub itself, `hub` (Schemas/common/authority.schema.json).
 public struct AgencyID: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// Kinds with one agency per office, mission or Land.
-    public static let instanceKinds: Set<String> = ["abh", "av", "lpol"]
+    public static let instanceKinds: Set<String> = ["abh", "av", "lpol", "lfv"]
+    /// Instance kinds whose instances are the Länder (``laender``).
+    public static let landKinds: Set<String> = ["lpol", "lfv"]
     /// Kinds that are a single agency.
-    public static let singletonKinds: Set<String> = ["aa", "bamf", "bpol", "bka", "bsi", "bfv", "ba", "bva", "hub"]
-    /// The Länder as lowercase ISO 3166-2:DE suffixes (`lpol.by`).
+    public static let singletonKinds: Set<String> = ["aa", "bamf", "bpol", "bka", "bsi", "bfv", "bnd", "mad", "zka", "ba", "bva", "hub"]
+    /// The Länder as lowercase ISO 3166-2:DE suffixes (`lpol.by`, `lfv.by`).
     public static let laender: Set<String> = ["bw", "by", "be", "bb", "hb", "hh", "he", "mv", "ni", "nw", "rp", "sl", "sn", "st", "sh", "th"]
     /// Prefix of every source URN.
     public static let urnPrefix = "urn:de:migration:"
@@ -34,7 +38,7 @@ public struct AgencyID: Hashable, Sendable, Comparable, CustomStringConvertible 
             let instance = String(Substring(id.utf8[id.utf8.index(after: dot)...]))
             switch kind {
             case "abh", "av": guard Self.isOfficeName(instance) else { return nil }
-            case "lpol": guard Self.laender.contains(instance) else { return nil }
+            case _ where Self.landKinds.contains(kind): guard Self.laender.contains(instance) else { return nil }
             default: return nil
             }
             self.instance = instance

@@ -118,10 +118,12 @@ public struct AgencySeats: Sendable {
         self.seats = seats
     }
 
-    /// The seat of `agency`; a Landespolizei (`lpol.by`) sits in its Land.
+    /// The seat of `agency`; a Land agency (`lpol.by`, `lfv.by`) sits in its Land.
     public func seat(of agency: String) -> Seat? {
         if let seat = seats[agency] { return seat }
-        if agency.hasPrefix("lpol."), agency.count == 7 { return Seat(land: "DE-" + agency.dropFirst(5).uppercased(), municipality: nil) }
+        if let id = AgencyID(agency), AgencyID.landKinds.contains(id.kind), let land = id.instance {
+            return Seat(land: "DE-" + land.uppercased(), municipality: nil)
+        }
         return nil
     }
 }

@@ -20,7 +20,7 @@ public struct PersonalDataMask: Sendable {
     /// Members under `data` shown as they are, wherever they occur (Schemas/README.md, "Fields
     /// the router routes and projects on").
     public var visibleDataMembers: Set<String> = [
-        "responsibleOffice", "requester", "requestId", "previousOffice", "landPolice", "consultedAgencies", "originalSender", "role",
+        "responsibleOffice", "requester", "requestId", "previousOffice", "landPolice", "stateOffice", "consultedAgencies", "originalSender", "role",
     ]
 
     public init() {}

@@ -69,9 +69,9 @@ public struct RouterRules: Sendable {
         for entry in catalogue.entries {
             for route in entry.routing {
                 // A wildcard route is checked with an office no grant names by itself, and with
-                // every Land for lpol.* (its instances are the Länder).
+                // every Land for lpol.* and lfv.* (their instances are the Länder).
                 let samples = route.to.agency.map { [$0.rawValue] }
-                    ?? (route.to.kind == "lpol" ? AgencyID.laender.sorted().map { "lpol.\($0)" } : ["\(route.to.kind).zz-any"])
+                    ?? (AgencyID.landKinds.contains(route.to.kind) ? AgencyID.laender.sorted().map { "\(route.to.kind).\($0)" } : ["\(route.to.kind).zz-any"])
                 for sample in samples where projections.projection(for: sample, type: entry.current.type.name) == nil {
                     throw RulesError("rules/projections.json: no grant lets \(sample) receive \(entry.current.type.name), which the catalogue routes to \(route.to)")
                 }
