@@ -65,6 +65,10 @@ struct BenchRouter: AsyncParsableCommand {
         try await admin.declareExchange("bench.deliver", type: .direct)
         try await admin.declareExchange("bench.dead", type: .topic)
         try await admin.bindQueue("bench.router.out", to: "bench.deliver", routingKey: "ba")
+        // The deadlines a consent request opens go to the hub's notice queue, which the router's
+        // deadline service reads and records in the store, as deployed.
+        _ = try? await admin.purgeQueue("hub.deadlines")
+        try await admin.bindQueue("hub.deadlines", to: "bench.deliver", routingKey: "hub.deadlines")
         try await admin.bindQueue("bench.router.dead", to: "bench.dead", routingKey: "#")
 
         let schemasDirectory = SchemasLocation.directory(schemas)
