@@ -42,7 +42,10 @@ struct BenchRouter: AsyncParsableCommand {
 
     private var routerInputs: [String] { (0..<shards).map { "bench.router.in.\($0)" } }
     private var passInputs: [String] { (0..<shards).map { "bench.pass.in.\($0)" } }
-    private var queues: [String] { routerInputs + passInputs + ["bench.router.out", "bench.router.dead", "bench.pass.out"] }
+    private var queues: [String] { routerInputs + passInputs + ["bench.router.out", "bench.router.dead", "bench.pass.out", Self.deadlineQueue] }
+    /// The router's deadline notices in the bench: a queue of its own, so a hub running beside the
+    /// bench never reads them.
+    private static let deadlineQueue = "bench.router.deadlines"
     private static let shardExchanges = ["bench.router.shards": "router", "bench.pass.shards": "pass"]
 
     func run() async throws {
@@ -57,6 +60,13 @@ struct BenchRouter: AsyncParsableCommand {
             _ = try? await admin.deleteQueue(queue)
             try await admin.declareQueue(queue, arguments: QueueArguments(type: .quorum))
         }
+        // The deployed settings, with the bench's notice queue.
+        let deployed = try JSONValue(parsing: Array(Data(contentsOf: URL(fileURLWithPath: "deploy/router/router.json"))))
+        var settings = deployed.objectValue ?? [:]
+        settings["deadlineQueue"] = .string(Self.deadlineQueue)
+        let config = FileManager.default.temporaryDirectory.appendingPathComponent("bench-router-\(ProcessInfo.processInfo.processIdentifier).json")
+        try Data(JSONValue.object(settings).serialized()).write(to: config)
+        defer { try? FileManager.default.removeItem(at: config) }
         for (exchange, side) in Self.shardExchanges {
             try? await admin.deleteExchange(exchange)
             try await admin.declareExchange(exchange, type: .consistentHash, arguments: ["hash-header": .string("ce-subject")])
@@ -65,10 +75,9 @@ struct BenchRouter: AsyncParsableCommand {
         try await admin.declareExchange("bench.deliver", type: .direct)
         try await admin.declareExchange("bench.dead", type: .topic)
         try await admin.bindQueue("bench.router.out", to: "bench.deliver", routingKey: "ba")
-        // The deadlines a consent request opens go to the hub's notice queue, which the router's
-        // deadline service reads and records in the store, as deployed.
-        _ = try? await admin.purgeQueue("hub.deadlines")
-        try await admin.bindQueue("hub.deadlines", to: "bench.deliver", routingKey: "hub.deadlines")
+        // The deadlines a consent request opens go to a notice queue, which the router's deadline
+        // service reads and records in the store, as deployed.
+        try await admin.bindQueue(Self.deadlineQueue, to: "bench.deliver", routingKey: Self.deadlineQueue)
         try await admin.bindQueue("bench.router.dead", to: "bench.dead", routingKey: "#")
 
         let schemasDirectory = SchemasLocation.directory(schemas)
@@ -115,7 +124,8 @@ struct BenchRouter: AsyncParsableCommand {
             metricsPort = Int(cbench_free_local_port())
             guard metricsPort > 0 else { throw BenchError("no free port on 127.0.0.1 for the router's /metrics") }
             router = try BenchChild(arguments: [
-                "router", "--queues", routerInputs.joined(separator: ","), "--store", store, "--trusted-relay", adminUser, "--broker-user", adminUser,
+                "router", "--config", config.path, "--queues", routerInputs.joined(separator: ","), "--store", store, "--trusted-relay", adminUser,
+                "--broker-user", adminUser,
                 "--deliver-exchange", "bench.deliver", "--dead-exchange", "bench.dead", "--retry-exchange", "bench.dead",
                 "--prefetch", "\(prefetch)", "--schemas", schemasDirectory.path, "--metrics-port", "\(metricsPort)",
             ], environment: ["DREHSCHEIBE_AMQP_URL": url, "DREHSCHEIBE_LOG_LEVEL": "warning"], log: log)

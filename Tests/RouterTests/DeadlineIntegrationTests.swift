@@ -43,6 +43,14 @@ struct DeadlineIntegrationTests {
             let time = MovableClock()
             // Two services: only one may publish each outcome.
             let hub = try await RouterHarness(prefix: "deadlines", ledger: store, deadlineServices: [time.clock, time.clock])
+            // A notice the router did not write is refused into the dead letters, and the service
+            // goes on (it once acknowledged the refused delivery again and lost its channel).
+            let admin = try await hub.admin()
+            try await admin.openChannel().publish(
+                Message(body: DeadlineNotice(events: []).serialized, properties: BasicProperties(contentType: DeadlineNotice.contentType, messageID: "forged")),
+                exchange: "", routingKey: "hub.deadlines")
+            #expect(try await hub.take(1, from: "dead.letters").first?.properties.messageID == "forged")
+            await admin.close()
             let mission = try await hub.connect(as: "av.neu-delhi")
             let ba = try await hub.connect(as: "ba")
             let requests = try (0..<4).map(request)

@@ -116,20 +116,24 @@ public struct DeadlineService: Service {
 
     private func record(_ batch: [Delivery]) async throws {
         var notices: [DeadlineNotice] = []
+        var accepted: [Delivery] = []
         for delivery in batch {
             guard delivery.properties.userID == configuration.pipeline.brokerUser, let notice = DeadlineNotice(bytes: delivery.body) else {
                 logger.error("a message on the deadline queue is not the router's notice; rejected to the dead letters", metadata: [
                     "amqp.user_id": "\(delivery.properties.userID.map { String($0.prefix(64)) } ?? "-")",
                     "amqp.message_id": "\(delivery.properties.messageID.map { String($0.prefix(200)) } ?? "-")",
                 ])
+                // Settled here; acknowledging it again below would close the channel.
                 try? delivery.reject(requeue: false)
                 continue
             }
             notices.append(notice)
+            accepted.append(delivery)
         }
+        guard !accepted.isEmpty else { return }
         let recording = try await recordRetrying(DeadlineNotice(events: notices.flatMap(\.events)))
         do {
-            for delivery in batch { try delivery.ack() }
+            for delivery in accepted { try delivery.ack() }
         } catch let error as AMQPError where error.code == .staleDelivery {
             // Redelivered after the reconnect; recording them again changes nothing.
         }
