@@ -2,6 +2,7 @@ import AMQP
 import ArgumentParser
 import CBenchLoop
 import Foundation
+import Router
 
 /// `drehscheibe bench amqp`: confirmed publishes and consume-and-ack deliveries per second for
 /// persistent messages, the Swift client side by side with a plain C loop over librabbitmq on

@@ -24,8 +24,3 @@ enum SchemasLocation {
         URL(fileURLWithPath: option ?? ProcessInfo.processInfo.environment["DREHSCHEIBE_SCHEMAS"] ?? "Schemas", isDirectory: true)
     }
 }
-
-extension Duration {
-    /// In seconds, as the benchmarks print them.
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

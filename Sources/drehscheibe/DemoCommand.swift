@@ -2,6 +2,7 @@ import Adapters
 import ArgumentParser
 import CaseModel
 import Foundation
+import Router
 
 /// `drehscheibe demo`: plays the eight case flows against the running adapters, as their
 /// clerks: drops native documents into adapters' inbox directories and watches their outbox
