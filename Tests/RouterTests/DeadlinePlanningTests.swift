@@ -155,8 +155,8 @@ struct DeadlinePlanningTests {
                 id: opening.id, rule: opening.rule, caseID: opening.caseID, requestMessageID: opening.requestMessageID, requestID: opening.requestID,
                 requester: opening.requester, actor: opening.actor, received: opening.received, due: opening.due, dueDate: opening.dueDate.description,
                 identifiers: JSONValue.object(opening.identifiers).serializedString(), state: .deeming)
-            let message = try DeemedOutcome.message(
-                for: stored, rules: deadlines, catalogue: sharedRules.catalogue, routerUser: "drehscheibe-router", now: opening.due.addingTimeInterval(61)).get()
+            let hub = HubEvents(catalogue: sharedRules.catalogue, routerUser: "drehscheibe-router")
+            let message = try DeemedOutcome.message(for: stored, rules: deadlines, hub: hub, now: opening.due.addingTimeInterval(61)).get()
             #expect(message.properties.messageID == stored.deemedOutcomeMessageID)
             let arrived = Inbound(
                 body: message.body, properties: message.properties, exchange: "case.ingress", routingKey: message.properties.type ?? "",

@@ -221,10 +221,10 @@ public struct DeadlineService: Service {
             endedBy: now.addingTimeInterval(-settings.grace.seconds), staleBefore: now.addingTimeInterval(-settings.claimLease.seconds),
             claimant: claimant, now: now)
         let pipeline = rules.pipeline
+        let hub = HubEvents(
+            catalogue: pipeline.rules.catalogue, routerUser: configuration.pipeline.brokerUser, routerVersion: configuration.pipeline.routerVersion)
         for deadline in claimed {
-            switch DeemedOutcome.message(
-                for: deadline, rules: pipeline.rules.deadlines, catalogue: pipeline.rules.catalogue, routerUser: configuration.pipeline.brokerUser, now: Date())
-            {
+            switch DeemedOutcome.message(for: deadline, rules: pipeline.rules.deadlines, hub: hub, now: Date()) {
             case .failure(let refusal):
                 // Left claimed: an operator must look (the lease hands it to the next round).
                 logger.error("a deemed outcome cannot be built", metadata: [

@@ -27,11 +27,9 @@ enum DeemedOutcome {
         }
     }
 
-    static func message(
-        for deadline: Deadline, rules: DeadlineRules, catalogue: EventCatalogue, routerUser: String, now: Date
-    ) -> Result<Message, Refusal> {
+    static func message(for deadline: Deadline, rules: DeadlineRules, hub: HubEvents, now: Date) -> Result<Message, Refusal> {
         guard let rule = rules.rule(deadline.rule) else { return .failure(.unknownRule(deadline.rule)) }
-        guard let type = EventTypeName(rule.deemedEvent), let version = catalogue.version(of: type) else {
+        guard let type = EventTypeName(rule.deemedEvent), hub.catalogue.version(of: type) != nil else {
             return .failure(.unknownEvent(rule.deemedEvent))
         }
         guard let requestID = deadline.requestID else { return .failure(.noRequestID) }
@@ -49,32 +47,10 @@ enum DeemedOutcome {
         if let identifiers = try? JSONValue(parsing: deadline.identifiers).objectValue {
             for (key, value) in identifiers { data[key] = value }
         }
-        let id = deadline.deemedOutcomeMessageID
-        var envelope: JSONObject = [
-            "specversion": "1.0",
-            "id": .string(id),
-            "source": "urn:de:migration:hub",
-            "type": .string(type.full),
-            "subject": .string(deadline.caseID),
-            "time": .string(LegalPeriod.berlinTimestamp(now)),
-            "datacontenttype": "application/json",
-            "dataschema": .string(version.schemaID),
-            "legalpurpose": .string(rule.citation),
-        ]
-        if UUID(uuidString: deadline.requestMessageID) != nil { envelope["causationid"] = .string(deadline.requestMessageID) }
-        envelope["data"] = .object(data)
-        let attributes: AMQPAttributes
-        do {
-            attributes = try CaseEvent(object: envelope).amqpAttributes
-        } catch {
-            return .failure(.unknownEvent(type.full))
-        }
-        var headers = FieldTable()
-        for (key, value) in attributes.headers.sorted(by: { $0.key < $1.key }) { headers[key] = .string(value) }
-        headers[HubHeader.sender] = "hub"
-        let properties = BasicProperties(
-            contentType: CaseEvent.contentType, headers: headers, deliveryMode: .persistent, correlationID: attributes.correlationID,
-            messageID: id, timestamp: attributes.timestamp, type: type.full, userID: routerUser, appID: "drehscheibe-deadlines")
-        return .success(Message(body: JSONValue.object(envelope).serialized(), properties: properties))
+        guard let message = hub.event(
+            type: type.name, subject: deadline.caseID, causation: deadline.requestMessageID, data: data, now: now,
+            id: deadline.deemedOutcomeMessageID, legalPurpose: rule.citation)
+        else { return .failure(.unknownEvent(type.full)) }
+        return .success(message)
     }
 }

@@ -98,10 +98,15 @@ public struct HubEvents: Sendable {
         ["forged-sender", "forged-hub-header", "signature-invalid"].contains(kind) ? "high" : "medium"
     }
 
-    private func event(type name: String, subject: String, causation: String?, data: JSONObject, now: Date) -> Message? {
+    /// An event of the hub's own (source `urn:de:migration:hub`, sender `hub`) in the current
+    /// version of `name`; nil when the catalogue lacks the type. A new id unless `id` is given
+    /// (a deemed outcome's id derives from its deadline).
+    func event(
+        type name: String, subject: String, causation: String?, data: JSONObject, now: Date, id: String? = nil, legalPurpose: String? = nil
+    ) -> Message? {
         guard let entry = catalogue.entry(named: name) else { return nil }
         let version = entry.current
-        let id = UUID().uuidString.lowercased()
+        let id = id ?? UUID().uuidString.lowercased()
         let type = version.type.full
         var envelope: JSONObject = [
             "specversion": "1.0",
@@ -114,12 +119,14 @@ public struct HubEvents: Sendable {
             "dataschema": .string(version.schemaID),
         ]
         if let causation, UUID(uuidString: causation) != nil { envelope["causationid"] = .string(causation) }
+        if let legalPurpose { envelope["legalpurpose"] = .string(legalPurpose) }
         envelope["data"] = .object(data)
         var headers = FieldTable()
-        headers[HubHeader.sender] = "hub"
+        headers[HubHeader.sender] = .string(Self.hubSender)
         headers[HubHeader.routerVersion] = .string(routerVersion)
         headers["ce-subject"] = .string(subject)
         headers["ce-source"] = "urn:de:migration:hub"
+        if let legalPurpose { headers["ce-legalpurpose"] = .string(legalPurpose) }
         let properties = BasicProperties(
             contentType: CaseEvent.contentType, headers: headers, deliveryMode: .persistent, correlationID: subject,
             messageID: id, timestamp: now, type: type, userID: routerUser, appID: "drehscheibe-router")
