@@ -52,8 +52,8 @@ extension HubStore {
                             INSERT INTO deadline_answers (case_id, request_id, answerer, rule, message_id, type, answered_at)
                             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
                             """,
-                            [.text(answer.caseID), .text(requestID), .text(answer.answerer), .text(rule), .text(answer.messageID), .text(answer.type), .init(answer.answered)])
-                        matches.append((answer.caseID, requestID, answer.answerer, rule))
+                            [.text(answer.caseID), .text(requestID), .text(answer.sender), .text(rule), .text(answer.messageID), .text(answer.type), .init(answer.received)])
+                        matches.append((answer.caseID, requestID, answer.sender, rule))
                     }
                 case .withdrawn(let withdrawal):
                     // Only the agency that made the request withdraws it, and only while it runs. (A
@@ -66,8 +66,8 @@ extension HubStore {
                             AND state = 'open' AND due_at >= ?
                         RETURNING id
                         """,
-                        [.text(withdrawal.messageID), .text(withdrawal.type), .init(withdrawal.withdrawn), .init(now), .text(withdrawal.caseID),
-                         .text(requestID), .text(withdrawal.requester)] + withdrawal.rules.map(SQLValue.text) + [.init(withdrawal.withdrawn)])
+                        [.text(withdrawal.messageID), .text(withdrawal.type), .init(withdrawal.received), .init(now), .text(withdrawal.caseID),
+                         .text(requestID), .text(withdrawal.sender)] + withdrawal.rules.map(SQLValue.text) + [.init(withdrawal.received)])
                     recording.withdrawn += ended.count
                 case .deemed(let deemed):
                     let marked = try await session.query(

@@ -15,10 +15,10 @@ struct DeadlineStoreTests {
             due: due, dueDate: CivilDate(due), identifiers: ["caseFileNumber": .string("32-1-\(n)")], claimedDue: claimedDue)
     }
 
-    static func answer(to opening: DeadlineOpening, from answerer: String = "ba", at: Date, id: String = UUID().uuidString.lowercased()) -> DeadlineAnswer {
-        DeadlineAnswer(
-            caseID: opening.caseID, requestID: opening.requestID, answerer: answerer, messageID: id,
-            type: "de.migration.employment.consent-decided.v1", rules: ["beschv-36-2"], answered: at)
+    static func answer(to opening: DeadlineOpening, from answerer: String = "ba", at: Date, id: String = UUID().uuidString.lowercased()) -> DeadlineReply {
+        DeadlineReply(
+            caseID: opening.caseID, requestID: opening.requestID, sender: answerer, messageID: id,
+            type: "de.migration.employment.consent-decided.v1", rules: ["beschv-36-2"], received: at)
     }
 
     @Test(arguments: Backend.allCases)
@@ -142,10 +142,10 @@ extension DeadlineStoreTests {
 }
 
 extension DeadlineStoreTests {
-    static func withdrawal(of opening: DeadlineOpening, by requester: String, at: Date) -> DeadlineWithdrawal {
-        DeadlineWithdrawal(
-            caseID: opening.caseID, requestID: opening.requestID, requester: requester, messageID: UUID().uuidString.lowercased(),
-            type: "de.migration.case.request-withdrawn.v1", rules: ["beschv-36-2"], withdrawn: at)
+    static func withdrawal(of opening: DeadlineOpening, by requester: String, at: Date) -> DeadlineReply {
+        DeadlineReply(
+            caseID: opening.caseID, requestID: opening.requestID, sender: requester, messageID: UUID().uuidString.lowercased(),
+            type: "de.migration.case.request-withdrawn.v1", rules: ["beschv-36-2"], received: at)
     }
 
     @Test(arguments: Backend.allCases)

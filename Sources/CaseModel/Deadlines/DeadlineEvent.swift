@@ -58,27 +58,31 @@ public struct DeadlineOpening: Sendable, Hashable {
     }
 }
 
-/// An answer that closes the deadlines its sender had for the same request.
-public struct DeadlineAnswer: Sendable, Hashable {
+/// An agency's message about a request it opened periods for: the actor's answer, which closes
+/// the deadlines it had for that request, or the requester's withdrawal, which ends them all.
+public struct DeadlineReply: Sendable, Hashable {
     public var caseID: String
+    /// The request's `data.requestId`, which the reply repeats.
     public var requestID: String?
-    /// The agency that answered (it must be the deadline's actor).
-    public var answerer: String
-    /// The answer's message id and type, recorded with the deadline.
+    /// The agency that sent it: for an answer it must be the deadline's actor, for a withdrawal
+    /// the deadline's requester.
+    public var sender: String
+    /// The reply's message id and type, recorded with the deadline.
     public var messageID: String
     public var type: String
-    /// The rules this type stops.
+    /// The rules this type answers or withdraws.
     public var rules: [String]
-    public var answered: Date
+    /// When the hub received it.
+    public var received: Date
 
-    public init(caseID: String, requestID: String?, answerer: String, messageID: String, type: String, rules: [String], answered: Date) {
+    public init(caseID: String, requestID: String?, sender: String, messageID: String, type: String, rules: [String], received: Date) {
         self.caseID = caseID
         self.requestID = requestID
-        self.answerer = answerer
+        self.sender = sender
         self.messageID = messageID
         self.type = type
         self.rules = rules
-        self.answered = answered
+        self.received = received
     }
 }
 
@@ -97,38 +101,17 @@ public struct DeadlineDeemed: Sendable, Hashable {
     }
 }
 
-/// The requester's withdrawal of a request: every period it opened ends without an outcome.
-public struct DeadlineWithdrawal: Sendable, Hashable {
-    public var caseID: String
-    public var requestID: String?
-    /// The agency that withdrew (it must be the one that made the request).
-    public var requester: String
-    public var messageID: String
-    public var type: String
-    /// The rules this type withdraws.
-    public var rules: [String]
-    public var withdrawn: Date
-
-    public init(caseID: String, requestID: String?, requester: String, messageID: String, type: String, rules: [String], withdrawn: Date) {
-        self.caseID = caseID
-        self.requestID = requestID
-        self.requester = requester
-        self.messageID = messageID
-        self.type = type
-        self.rules = rules
-        self.withdrawn = withdrawn
-    }
-}
-
 /// What a routed message does to deadlines.
 public enum DeadlineEvent: Sendable, Hashable {
     case opened(DeadlineOpening)
-    case answered(DeadlineAnswer)
+    /// The actor answered (stopping the rules it names).
+    case answered(DeadlineReply)
     /// The deemed outcome was delivered: recorded in the same broker transaction as its copies,
     /// so the store learns it even when the service that published it died before marking it
     /// (and does not publish it again once the lease ran out).
     case deemed(DeadlineDeemed)
-    case withdrawn(DeadlineWithdrawal)
+    /// The requester withdrew its request.
+    case withdrawn(DeadlineReply)
 }
 
 extension DeadlineRules {
@@ -152,13 +135,13 @@ extension DeadlineRules {
         }
         let stopped = rules.filter { $0.stoppedBy.contains(type.name) }.map(\.id)
         if !stopped.isEmpty {
-            result.append(.answered(DeadlineAnswer(
-                caseID: event.subject, requestID: requestID, answerer: sender, messageID: event.id, type: type.full, rules: stopped, answered: received)))
+            result.append(.answered(DeadlineReply(
+                caseID: event.subject, requestID: requestID, sender: sender, messageID: event.id, type: type.full, rules: stopped, received: received)))
         }
         let withdrawn = rules.filter { $0.withdrawnBy.contains(type.name) }.map(\.id)
         if !withdrawn.isEmpty {
-            result.append(.withdrawn(DeadlineWithdrawal(
-                caseID: event.subject, requestID: requestID, requester: sender, messageID: event.id, type: type.full, rules: withdrawn, withdrawn: received)))
+            result.append(.withdrawn(DeadlineReply(
+                caseID: event.subject, requestID: requestID, sender: sender, messageID: event.id, type: type.full, rules: withdrawn, received: received)))
         }
         for rule in rules where rule.opensWith == type.name && (rule.when?.holds(in: envelope) ?? true) {
             let actors: [String]

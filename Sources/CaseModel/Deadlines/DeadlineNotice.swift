@@ -51,22 +51,10 @@ extension DeadlineEvent {
             if let requestID = opening.requestID { object["requestId"] = .string(requestID) }
             if let claimed = opening.claimedDue { object["claimedDue"] = .string(claimed) }
             return .object(object)
-        case .answered(let answer):
-            var object: JSONObject = [
-                "kind": "answered", "caseId": .string(answer.caseID), "answerer": .string(answer.answerer), "messageId": .string(answer.messageID),
-                "type": .string(answer.type), "rules": .array(answer.rules.map { .string($0) }),
-                "answered": .number(JSONNumber(answer.answered.epochMilliseconds)),
-            ]
-            if let requestID = answer.requestID { object["requestId"] = .string(requestID) }
-            return .object(object)
-        case .withdrawn(let withdrawal):
-            var object: JSONObject = [
-                "kind": "withdrawn", "caseId": .string(withdrawal.caseID), "requester": .string(withdrawal.requester),
-                "messageId": .string(withdrawal.messageID), "type": .string(withdrawal.type), "rules": .array(withdrawal.rules.map { .string($0) }),
-                "withdrawn": .number(JSONNumber(withdrawal.withdrawn.epochMilliseconds)),
-            ]
-            if let requestID = withdrawal.requestID { object["requestId"] = .string(requestID) }
-            return .object(object)
+        case .answered(let reply):
+            return reply.json(kind: "answered")
+        case .withdrawn(let reply):
+            return reply.json(kind: "withdrawn")
         case .deemed(let deemed):
             return .object([
                 "kind": "deemed", "deadlineId": .string(deemed.deadlineID), "messageId": .string(deemed.messageID),
@@ -89,23 +77,39 @@ extension DeadlineEvent {
                 rule: rule, caseID: caseID, requestMessageID: request, requestID: text("requestId"), requester: requester, actor: actor,
                 received: received, due: due, dueDate: dueDate, identifiers: object["identifiers"]?.objectValue ?? [:], claimedDue: text("claimedDue")))
         case "answered":
-            guard let caseID = text("caseId"), let answerer = text("answerer"), let messageID = text("messageId"), let type = text("type"),
-                  let rules = object["rules"]?.arrayValue?.compactMap(\.stringValue), let answered = instant("answered")
-            else { return nil }
-            self = .answered(DeadlineAnswer(
-                caseID: caseID, requestID: text("requestId"), answerer: answerer, messageID: messageID, type: type, rules: rules, answered: answered))
+            guard let reply = DeadlineReply(json: object) else { return nil }
+            self = .answered(reply)
         case "withdrawn":
-            guard let caseID = text("caseId"), let requester = text("requester"), let messageID = text("messageId"), let type = text("type"),
-                  let rules = object["rules"]?.arrayValue?.compactMap(\.stringValue), let withdrawn = instant("withdrawn")
-            else { return nil }
-            self = .withdrawn(DeadlineWithdrawal(
-                caseID: caseID, requestID: text("requestId"), requester: requester, messageID: messageID, type: type, rules: rules, withdrawn: withdrawn))
+            guard let reply = DeadlineReply(json: object) else { return nil }
+            self = .withdrawn(reply)
         case "deemed":
             guard let id = text("deadlineId"), let messageID = text("messageId"), let delivered = instant("delivered") else { return nil }
             self = .deemed(DeadlineDeemed(deadlineID: id, messageID: messageID, delivered: delivered))
         default:
             return nil
         }
+    }
+}
+
+extension DeadlineReply {
+    func json(kind: String) -> JSONValue {
+        var object: JSONObject = [
+            "kind": .string(kind), "caseId": .string(caseID), "sender": .string(sender), "messageId": .string(messageID),
+            "type": .string(type), "rules": .array(rules.map { .string($0) }), "received": .number(JSONNumber(received.epochMilliseconds)),
+        ]
+        if let requestID { object["requestId"] = .string(requestID) }
+        return .object(object)
+    }
+
+    init?(json object: JSONObject) {
+        guard let caseID = object["caseId"]?.stringValue, let sender = object["sender"]?.stringValue,
+              let messageID = object["messageId"]?.stringValue, let type = object["type"]?.stringValue,
+              let rules = object["rules"]?.arrayValue?.compactMap(\.stringValue),
+              let received = object["received"]?.numberValue?.int64Value.map({ Date(epochMilliseconds: $0) })
+        else { return nil }
+        self.init(
+            caseID: caseID, requestID: object["requestId"]?.stringValue, sender: sender, messageID: messageID, type: type, rules: rules,
+            received: received)
     }
 }
 

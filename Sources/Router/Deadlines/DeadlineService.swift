@@ -154,11 +154,11 @@ public struct DeadlineService: Service {
                 }
             case .answered(let answer):
                 logger.debug("deadline answer recorded", metadata: [
-                    "case.id": "\(answer.caseID)", "message.id": "\(answer.messageID)", "message.sender": "\(answer.answerer)",
+                    "case.id": "\(answer.caseID)", "message.id": "\(answer.messageID)", "message.sender": "\(answer.sender)",
                 ])
             case .withdrawn(let withdrawal):
                 logger.info("request withdrawn; its periods end", metadata: [
-                    "case.id": "\(withdrawal.caseID)", "message.id": "\(withdrawal.messageID)", "message.sender": "\(withdrawal.requester)",
+                    "case.id": "\(withdrawal.caseID)", "message.id": "\(withdrawal.messageID)", "message.sender": "\(withdrawal.sender)",
                 ])
             case .deemed:
                 break

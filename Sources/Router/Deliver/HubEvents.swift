@@ -107,6 +107,10 @@ public struct HubEvents: Sendable {
         guard let entry = catalogue.entry(named: name) else { return nil }
         let version = entry.current
         let id = id ?? UUID().uuidString.lowercased()
+        // Whole seconds: the envelope's `time` and the AMQP timestamp (whole seconds on the wire)
+        // must name the same instant, or the router refuses the event as an attribute mismatch
+        // when it comes back through the ingress (a deemed outcome does).
+        let now = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
         let type = version.type.full
         var envelope: JSONObject = [
             "specversion": "1.0",
