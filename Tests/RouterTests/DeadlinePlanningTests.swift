@@ -184,3 +184,19 @@ struct DeadlinePlanningTests {
         }
     }
 }
+
+@Suite("Deadline clock (pure)")
+struct DeadlineClockTests {
+    @Test("the offset file moves the clock; a missing or hostile file counts as no offset, never traps", arguments: [
+        ("86400\n", 86_400.0), ("", 0), ("nan", 0), ("inf", 0), ("-inf", 0), ("1e400", 0), ("12 days", 0), ("1e300", 3.2e9), ("-1e300", -3.2e9),
+    ])
+    func offsetFile(_ text: String, _ expected: Double) throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("clock-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let before = Date()
+        let offset = DeadlineClock.offset(fromFile: path).now().timeIntervalSince(before)
+        #expect(abs(offset - expected) < 5, "\(text): \(offset)")
+        #expect(abs(DeadlineClock.offset(fromFile: path + ".missing").now().timeIntervalSinceNow) < 5)
+    }
+}
