@@ -45,7 +45,11 @@ extension HubStore {
                     delivered += 1
                     // The same JSON the Codable `Delivery` decodes (the trace reads it back).
                     deliveries = JSONValue.array(copies.map { copy in
-                        ["recipient": .string(copy.recipient), "projection": .string(copy.projection), "type": .string(copy.type)]
+                        var object: JSONObject = [
+                            "recipient": .string(copy.recipient), "projection": .string(copy.projection), "type": .string(copy.type),
+                        ]
+                        if let legalBasis = copy.legalBasis { object["legalBasis"] = .string(legalBasis) }
+                        return .object(object)
                     }).serializedString()
                 case .deadLettered(let errorCode, let failedStage, let why):
                     outcome = "dead-lettered"

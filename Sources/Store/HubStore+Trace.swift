@@ -26,7 +26,8 @@ extension HubStore {
                     for copy in copies {
                         add(TraceEvent(
                             at: decidedAt, kind: .delivered, messageID: messageID, actor: "router",
-                            summary: "delivered to \(copy.recipient) as \(copy.type) with projection \(copy.projection)"))
+                            summary: "delivered to \(copy.recipient) as \(copy.type) with projection \(copy.projection)"
+                                + (copy.legalBasis.map { " under \($0)" } ?? "")))
                     }
                 } else {
                     let code = row.optionalString("error_code") ?? "?"

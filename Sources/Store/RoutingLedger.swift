@@ -9,12 +9,17 @@ public struct RoutingRecord: Sendable, Hashable, Codable {
         public var recipient: String
         /// Name of the data-minimisation projection applied for this recipient (Schemas/).
         public var projection: String
+        /// The legal basis the grant names for this copy (a code of
+        /// Schemas/codelists/legal-purpose.json, the copy's `legalpurpose`); nil in records
+        /// written before grants named one.
+        public var legalBasis: String?
         /// Event type with version as delivered (after upcasting), e.g. `de.migration.x.y.v2`.
         public var type: String
 
-        public init(recipient: String, projection: String, type: String) {
+        public init(recipient: String, projection: String, legalBasis: String? = nil, type: String) {
             self.recipient = recipient
             self.projection = projection
+            self.legalBasis = legalBasis
             self.type = type
         }
     }

@@ -40,6 +40,12 @@ struct DeliveryPlannerTests {
         #expect(plan.outputs.allSatisfy { $0.exchange == "case.deliver" && $0.mandatory })
         guard case .delivered(let deliveries)? = plan.record?.outcome else { Issue.record("not recorded as delivered"); return }
         #expect(Set(deliveries.map(\.recipient)) == ["bva", "aa"])
+        // The record names each copy's legal basis, the one its message carries as legalpurpose.
+        for delivery in deliveries {
+            let output = try #require(plan.outputs.first { $0.routingKey == delivery.recipient })
+            #expect(delivery.legalBasis != nil)
+            #expect(delivery.legalBasis == output.message.properties.headers?["ce-legalpurpose"]?.stringValue)
+        }
     }
 
     @Test("a full inbox: the other copies go out, the full one is retried owed to it alone")

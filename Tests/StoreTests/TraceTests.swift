@@ -13,7 +13,8 @@ struct TraceTests {
                 RoutingRecord(
                     messageID: "m1", eventType: "de.migration.visa.application-submitted.v1", caseID: caseID, source: nil, sender: "av.istanbul",
                     receivedAt: t0, decidedAt: t0.addingTimeInterval(1), replayed: false,
-                    outcome: .delivered([.init(recipient: "bva", projection: "azr", type: "de.migration.visa.application-submitted.v1")])),
+                    outcome: .delivered([.init(
+                        recipient: "bva", projection: "azr", legalBasis: "§ 6 AZRG", type: "de.migration.visa.application-submitted.v1")])),
                 RoutingRecord(
                     messageID: "m2", eventType: "de.migration.visa.abh-consent-requested.v1", caseID: caseID, source: nil, sender: "av.istanbul",
                     receivedAt: t0.addingTimeInterval(10), decidedAt: t0.addingTimeInterval(11), replayed: false,
@@ -30,7 +31,8 @@ struct TraceTests {
 
             let trace = try await store.trace(caseID: caseID)
             #expect(trace.events.map(\.kind) == [.received, .delivered, .received, .deadLettered, .stored, .action, .replayed])
-            #expect(trace.events[1].summary == "delivered to bva as de.migration.visa.application-submitted.v1 with projection azr")
+            // Each copy names the legal basis its grant gave it (the copy's legalpurpose).
+            #expect(trace.events[1].summary == "delivered to bva as de.migration.visa.application-submitted.v1 with projection azr under § 6 AZRG")
             #expect(trace.events[3].summary.contains("unroutable"))
             #expect(trace.events[4].deadLetterID == id)
             #expect(trace.events[6].actor == "alice")

@@ -97,7 +97,8 @@ extension Pipeline {
                     event, attributes: attributes, type: currentType, sender: sender, projection: projection.name, context: context))
                 messages[projection.name] = message
             }
-            copies.append(Copy(recipient: recipient, projection: projection.name, type: currentType.full, message: message))
+            copies.append(Copy(
+                recipient: recipient, projection: projection.name, legalBasis: projection.legalBasis, type: currentType.full, message: message))
         }
         context.eventType = currentType.full
         let deadlines = rules.deadlines.involved.contains(currentType.name)

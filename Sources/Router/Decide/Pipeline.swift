@@ -34,6 +34,8 @@ public struct Pipeline: Sendable {
     public struct Copy: Sendable {
         public var recipient: String
         public var projection: String
+        /// The grant's legal basis (a legal-purpose code), also the copy's `legalpurpose`.
+        public var legalBasis: String
         public var type: String
         public var message: Message
     }

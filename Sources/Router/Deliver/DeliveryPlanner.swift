@@ -70,7 +70,7 @@ struct DeliveryPlanner: Sendable {
                 }
             }
             let delivered = record(decision, context: routed.context, now: now, outcome: .delivered(copies.map {
-                RoutingRecord.Delivery(recipient: $0.recipient, projection: $0.projection, type: $0.type)
+                RoutingRecord.Delivery(recipient: $0.recipient, projection: $0.projection, legalBasis: $0.legalBasis, type: $0.type)
             }))
             guard !full.isEmpty else {
                 return DeliveryPlan(outputs: outputs, record: delivered, outcome: .delivered, stage: .deliver, context: routed.context)

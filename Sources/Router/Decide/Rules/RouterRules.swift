@@ -69,7 +69,7 @@ public struct RouterRules: Sendable {
         for entry in catalogue.entries {
             for route in entry.routing {
                 // A wildcard route is checked with an office no grant names by itself, and with
-                // every Land for lpol.* and lfv.* (their instances are the Länder).
+                // every Land for lpol.*, lfv.* and ae.* (their instances are the Länder).
                 let samples = route.to.agency.map { [$0.rawValue] }
                     ?? (AgencyID.landKinds.contains(route.to.kind) ? AgencyID.laender.sorted().map { "\(route.to.kind).\($0)" } : ["\(route.to.kind).zz-any"])
                 for sample in samples where projections.projection(for: sample, type: entry.current.type.name) == nil {
