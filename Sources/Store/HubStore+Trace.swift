@@ -93,7 +93,7 @@ extension HubStore {
         switch record.action {
         case "deadline.deemed":
             return TraceEvent(
-                at: record.recordedAt, kind: .deadlineDeemed, messageID: details["deemedMessageId"]?.stringValue, actor: "hub",
+                at: record.recordedAt, kind: .deadlineDeemed, messageID: details["deemedMessageId"]?.stringValue, actor: AgencyID.hub.rawValue,
                 summary: "period \(details["rule"]?.stringValue ?? "?") ended without an answer from \(details["actor"]?.stringValue ?? "?"): deemed outcome sent to \(details["requester"]?.stringValue ?? "?")")
         case "dead-letter.edited":
             let paths = details["paths"]?.arrayValue?.compactMap(\.stringValue).joined(separator: ", ") ?? ""

@@ -14,7 +14,7 @@ struct AdapterCommand: AsyncParsableCommand {
         commandName: "adapter",
         abstract: "Run a partner agency's adapter: native documents in, canonical events through the hub, native documents out.",
         discussion: """
-            Agencies: abh (--office), av (--office = mission), lpol and lfv (--office = Land, e.g. by), aa, bamf, bpol, bka, bfv, bnd, mad, zka, \
+            Agencies: abh (--office), av (--office = mission), lpol, lfv and ae (--office = Land, e.g. by), aa, bamf, bpol, bka, bfv, bnd, mad, zka, \
             bsi, ba, bva. The configuration (directories, HTTP port, broker user) is read from \
             deploy/adapters/<agency id>.json unless --config names another file. POST /documents to the HTTP intake \
             needs Authorization: Bearer <token>, the token from http.tokenFile or from <state>/http-token (generated \
@@ -22,9 +22,9 @@ struct AdapterCommand: AsyncParsableCommand {
             environment: DREHSCHEIBE_AMQP_URL (full URL) or DREHSCHEIBE_AMQP_PASSWORD.
             """)
 
-    @Argument(help: "The agency kind (abh, av, lpol, lfv, aa, bamf, bpol, bka, bfv, bnd, mad, zka, bsi, ba, bva) or a full agency id (abh.berlin).")
+    @Argument(help: "The agency kind (abh, av, lpol, lfv, ae, aa, bamf, bpol, bka, bfv, bnd, mad, zka, bsi, ba, bva) or a full agency id (abh.berlin).")
     var agency: String
-    @Option(help: "The office, mission or Land of abh, av and lpol (abh --office berlin → abh.berlin).")
+    @Option(help: "The office, mission or Land of abh, av, lpol, lfv and ae (abh --office berlin → abh.berlin).")
     var office: String?
     @Option(help: "The configuration file (default: deploy/adapters/<agency id>.json).")
     var config: String?
@@ -37,7 +37,7 @@ struct AdapterCommand: AsyncParsableCommand {
         Observability.bootstrap()
         let logger = Logger(label: "drehscheibe.adapter")
         guard let id = Self.agencyID(agency, office: office) else {
-            throw ValidationError("'\(agency)\(office.map { " --office \($0)" } ?? "")' is no partner agency (abh, av and lpol need --office)")
+            throw ValidationError("'\(agency)\(office.map { " --office \($0)" } ?? "")' is no partner agency (abh, av, lpol, lfv and ae need --office)")
         }
         let file = URL(fileURLWithPath: config ?? "deploy/adapters/\(id.rawValue).json")
         let configuration = try AdapterConfiguration.load(from: file)

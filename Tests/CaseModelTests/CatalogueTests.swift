@@ -139,12 +139,12 @@ struct CatalogueTests {
         #expect(AgencyID(urn: "urn:de:migration:bka")?.rawValue == "bka")
         #expect(AgencyID(urn: "urn:de:migration:lpol:by")?.rawValue == "lpol.by")
         #expect(AgencyID(urn: "urn:de:migration:hub")?.instance == nil)
-        for id in ["abh.berlin", "abh.neu-isenburg", "av.neu-delhi", "av.sao-paulo2", "lpol.nw", "aa", "bamf", "bpol", "bka", "bsi", "bfv", "ba", "bva", "hub"] {
+        for id in ["abh.berlin", "abh.neu-isenburg", "av.neu-delhi", "av.sao-paulo2", "lpol.nw", "lfv.by", "ae.by", "ae.th", "aa", "bamf", "bpol", "bka", "bsi", "bfv", "ba", "bva", "hub"] {
             #expect(AgencyID.isValid(id), "\(id)")
             #expect(AgencyID(urn: AgencyID(id)!.urn)?.rawValue == id)
         }
         for id in ["", "abh", "abh.", "abh.Berlin", "abh.münchen", "abh.-x", "abh.x-", "abh.a--b", "abh.1stadt", "lpol.xx", "lpol",
-                   "bka.x", "nsa", "abh.berlin.mitte", "abh." + String(repeating: "a", count: 64)] {
+                   "ae", "ae.xx", "ae.berlin", "bka.x", "nsa", "abh.berlin.mitte", "abh." + String(repeating: "a", count: 64)] {
             #expect(!AgencyID.isValid(id), "\(id)")
         }
         for urn in ["urn:de:migration:abh.berlin", "urn:de:migration:abh:berlin:mitte", "urn:de:migration:", "abh:berlin", "URN:de:migration:bka"] {
@@ -168,6 +168,8 @@ struct CatalogueTests {
         #expect(!bka.matches("bfv"))
         #expect(AgencyPattern("abh.berlin")?.matches("abh.berlin") == true)
         #expect(AgencyPattern("lpol.*")?.matches("lpol.by") == true)
+        #expect(AgencyPattern("ae.*")?.matches("ae.nw") == true)
+        #expect(AgencyPattern("ae.*")?.matches("abh.nw") == false)
         #expect(AgencyPattern("bka.*") == nil)
         #expect(AgencyPattern("*") == nil)
         #expect(AgencyPattern("x") == nil)

@@ -8,6 +8,9 @@ public enum AgencyCodecs {
         let catalogue = schemas.catalogue
         switch agency.kind {
         case "abh": return ForeignersOffice(agency: agency, catalogue: catalogue)
+        // A Land's reception authority is in most Länder its central foreigners' authority
+        // (Zentrale Ausländerbehörde) and speaks the offices' XÖV-style XML.
+        case "ae": return ForeignersOffice(agency: agency, catalogue: catalogue)
         case "av": return Mission(agency: agency, catalogue: catalogue)
         case "aa": return FederalForeignOffice(catalogue: catalogue)
         case "bamf": return FederalMigrationOffice(catalogue: catalogue)

@@ -4,19 +4,23 @@ import Foundation
 /// `case.deliver` routing key and, with `.` replaced by `:`, as the CloudEvents `source` URN.
 ///
 /// `abh.<office>` (Ausländerbehörde), `av.<mission>` (Auslandsvertretung), `lpol.<land>`
-/// (Landespolizei) and `lfv.<land>` (Landesamt für Verfassungsschutz, § 73 Abs. 2 AufenthG), with
-/// the 16 ISO 3166-2:DE suffixes, and the federal agencies `aa`, `bamf`, `bpol`, `bka`, `bsi`,
+/// (Landespolizei), `lfv.<land>` (Landesamt für Verfassungsschutz, § 73 Abs. 2 AufenthG) and
+/// `ae.<land>` (Aufnahmeeinrichtung, the Land's initial reception, § 44 AsylG), with the 16
+/// ISO 3166-2:DE suffixes, and the federal agencies `aa`, `bamf`, `bpol`, `bka`, `bsi`,
 /// `bfv`, `bnd` (Bundesnachrichtendienst), `mad` (Militärischer Abschirmdienst), `zka`
 /// (Zollkriminalamt), `ba`, `bva` and the hub itself, `hub` (Schemas/common/authority.schema.json).
 public struct AgencyID: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// Kinds with one agency per office, mission or Land.
-    public static let instanceKinds: Set<String> = ["abh", "av", "lpol", "lfv"]
+    public static let instanceKinds: Set<String> = ["abh", "av", "lpol", "lfv", "ae"]
     /// Instance kinds whose instances are the Länder (``laender``).
-    public static let landKinds: Set<String> = ["lpol", "lfv"]
+    public static let landKinds: Set<String> = ["lpol", "lfv", "ae"]
     /// Kinds that are a single agency.
     public static let singletonKinds: Set<String> = ["aa", "bamf", "bpol", "bka", "bsi", "bfv", "bnd", "mad", "zka", "ba", "bva", "hub"]
-    /// The Länder as lowercase ISO 3166-2:DE suffixes (`lpol.by`, `lfv.by`).
+    /// The Länder as lowercase ISO 3166-2:DE suffixes (`lpol.by`, `lfv.by`, `ae.by`).
     public static let laender: Set<String> = ["bw", "by", "be", "bb", "hb", "hh", "he", "mv", "ni", "nw", "rp", "sl", "sn", "st", "sh", "th"]
+    /// The hub itself, the sender of what it says on its own (receipts, incidents, deemed
+    /// outcomes): `urn:de:migration:hub`.
+    public static let hub = AgencyID("hub")!
     /// Prefix of every source URN.
     public static let urnPrefix = "urn:de:migration:"
     static let maxLength = 64

@@ -128,7 +128,7 @@ extension DeadlineRules {
         let data = event.object["data"]?.objectValue ?? [:]
         let requestID = data["requestId"]?.stringValue
         var result: [DeadlineEvent] = []
-        if sender == "hub", rules.contains(where: { $0.deemedEvent == type.full }),
+        if sender == AgencyID.hub.rawValue, rules.contains(where: { $0.deemedEvent == type.full }),
            let rule = data["rule"]?.stringValue, let request = data["requestMessageId"]?.stringValue, let actor = data["actor"]?.stringValue
         {
             result.append(.deemed(DeadlineDeemed(deadlineID: "\(rule)/\(request)/\(actor)", messageID: event.id, delivered: received)))

@@ -118,7 +118,7 @@ public struct AgencySeats: Sendable {
         self.seats = seats
     }
 
-    /// The seat of `agency`; a Land agency (`lpol.by`, `lfv.by`) sits in its Land.
+    /// The seat of `agency`; a Land agency (`lpol.by`, `lfv.by`, `ae.by`) sits in its Land.
     public func seat(of agency: String) -> Seat? {
         if let seat = seats[agency] { return seat }
         if let id = AgencyID(agency), AgencyID.landKinds.contains(id.kind), let land = id.instance {

@@ -18,7 +18,7 @@ public struct HubEvents: Sendable {
 
     static let rejected = "de.migration.message.rejected"
     /// The sender the hub's own events (deemed outcomes) carry; it has no inbox.
-    static let hubSender = "hub"
+    static let hubSender = AgencyID.hub.rawValue
     static let incident = "de.migration.security.incident-reported"
 
     /// The message.rejected receipt for the sender's inbox, or nil when the sender is unknown
