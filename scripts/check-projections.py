@@ -52,7 +52,7 @@ GRANT_KEYS = set(GRANT_REQUIRED) | {"keepItems"}
 KEEP_KEYS = {"array", "where", "in"}
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 TYPE_NAME = re.compile(r"^de\.migration\.[a-z]+(?:-[a-z]+)*\.[a-z]+(?:-[a-z]+)*$")
-INSTANCE_PATTERN = re.compile(r"^(abh|av|lpol|lfv)\.\*$")
+INSTANCE_PATTERN = re.compile(r"^(abh|av|lpol|lfv|ae)\.\*$")
 SAMPLE_SUFFIX = "zz"  # abh.* is tried as abh.zz: an instance no grant names
 
 R = cs.Report()
@@ -327,7 +327,7 @@ def check_format(doc, legal_codes, catalogue_types, agency_pattern):
         else:
             for r in recipients:
                 if not (INSTANCE_PATTERN.match(r) or re.match(agency_pattern, r)) or r == "hub":
-                    p.append(f"recipient {r!r} is not an agency id or abh.*, av.*, lpol.*, lfv.*")
+                    p.append(f"recipient {r!r} is not an agency id or abh.*, av.*, lpol.*, lfv.*, ae.*")
             if len(set(recipients)) != len(recipients):
                 p.append("recipients repeat")
 
@@ -488,10 +488,18 @@ def examples_of(entry):
                 continue
             env = cs.load_json(os.path.join(folder, f))
             if version != entry["current"]:
-                up = info.get("upcastTo")
-                if not up or up["to"] != entry["current"]:
+                # follow the upcast chain (v1 -> v2 -> v3) to the current version, as the router does
+                at, chained = version, []
+                while at != entry["current"]:
+                    up = entry["versions"].get(at, {}).get("upcastTo")
+                    if not up or up["to"] in [v for v, _ in chained] or up["to"] not in entry["versions"]:
+                        break
+                    chained.append((up["to"], up["steps"]))
+                    at = up["to"]
+                if at != entry["current"]:
                     continue
-                env["data"] = cs.upcast(env["data"], up["steps"])
+                for _, steps in chained:
+                    env["data"] = cs.upcast(env["data"], steps)
                 env["type"] = f"{entry['type']}.{entry['current']}"
                 env["dataschema"] = current["$id"]
             out.append((f"{short}.{version}/{f}", env))

@@ -51,8 +51,8 @@ BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 CLOCK_SKEW = datetime.timedelta(seconds=300)
 VERBOSE = "-v" in sys.argv
 
-AGENCY_KINDS = ["abh", "av", "aa", "bamf", "bpol", "bka", "bsi", "bfv", "bnd", "mad", "zka", "lpol", "lfv", "ba", "bva", "hub"]
-INSTANCE_KINDS = {"abh", "av", "lpol", "lfv"}
+AGENCY_KINDS = ["abh", "av", "aa", "bamf", "bpol", "bka", "bsi", "bfv", "bnd", "mad", "zka", "lpol", "lfv", "ae", "ba", "bva", "hub"]
+INSTANCE_KINDS = {"abh", "av", "lpol", "lfv", "ae"}
 REQUIRED_CHANNELS = {  # address -> (binding kind, name)
     "exchange": {"case.ingress", "case.deliver", "case.dead", "case.retry"},
     "queue": {"router.ingress", "inbox.{agency}", "dead.letters", "retry.5s", "retry.30s", "retry.5m"},
