@@ -10,9 +10,9 @@ import Testing
 /// `received-*` written by the adapter). The broker-outage part is in ConformanceOutageTests.
 @Suite("Adapter conformance: native examples")
 struct ConformanceTests {
-    static let kinds = ["abh", "av", "aa", "bamf", "bpol", "bka", "bfv", "bnd", "mad", "zka", "bsi", "lpol", "lfv", "ba", "bva"]
+    static let kinds = ["abh", "av", "aa", "bamf", "bpol", "bka", "bfv", "bnd", "mad", "zka", "bsi", "lpol", "lfv", "ae", "ba", "bva"]
     /// The adapter that reads a kind's examples unless the document or expectation names one.
-    static let defaultAgency = ["abh": "abh.berlin", "av": "av.istanbul", "lpol": "lpol.nw", "lfv": "lfv.nw"]
+    static let defaultAgency = ["abh": "abh.berlin", "av": "av.istanbul", "lpol": "lpol.nw", "lfv": "lfv.nw", "ae": "ae.by"]
 
     static func files(_ prefix: String) -> [String] {
         kinds.flatMap { kind in

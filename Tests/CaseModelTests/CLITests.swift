@@ -152,7 +152,7 @@ struct CLITests {
         #expect(table.status == 0, "\(table.errorOutput)")
         #expect(table.output.contains("asylum.seeker-registered"))
         #expect(table.output.contains("v1 (deprecated), v2"))
-        #expect(table.output.contains("bpol, lpol.*, bamf → bva, abh.*, bka"))
+        #expect(table.output.contains("bpol, lpol.*, bamf, ae.* → bva, bamf, abh.*, ae.*, bka"))
         #expect(table.output.contains("§ 73 AufenthG"))
         #expect(table.output.contains("P14D/P7D § 36 BeschV"))
         let json = try run(["schemas", "list", "--json"])
@@ -161,8 +161,8 @@ struct CLITests {
         #expect(lines.count == catalogue.entries.count)
         let first = try JSONValue(parsing: String(lines[0]))
         #expect(first["type"] == "de.migration.asylum.seeker-registered")
-        #expect(first["current"] == "v2")
-        #expect(first["versions"]?.arrayValue?.count == 2)
+        #expect(first["current"] == "v3")
+        #expect(first["versions"]?.arrayValue?.count == 3)
     }
 }
 

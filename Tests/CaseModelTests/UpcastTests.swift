@@ -14,7 +14,7 @@ struct UpcastTests {
         for file in files {
             let event = try CaseEvent.decode(try Contract.bytes(Self.v1Folder.appendingPathComponent(file)))
             #expect(schemas.validate(event).isValid)
-            let upcast = try schemas.upcaster.upcast(event)
+            let upcast = try schemas.upcaster.upcast(event, to: 2)
             #expect(upcast.type == "de.migration.asylum.seeker-registered.v2")
             #expect(upcast.eventType.version == 2)
             #expect(upcast.dataschema == "https://drehscheibe.example/schemas/events/asylum.seeker-registered.v2.schema.json")
@@ -32,8 +32,14 @@ struct UpcastTests {
             for key in event.object.keys where !["type", "dataschema", "data"].contains(key) {
                 #expect(upcast.object[key] == event.object[key])
             }
+            // On to the current v3 (v2 → v3 has no steps): same data, the type and schema of v3.
+            let current = try schemas.upcaster.upcast(event)
+            #expect(current.type == "de.migration.asylum.seeker-registered.v3")
+            #expect(current.dataschema == "https://drehscheibe.example/schemas/events/asylum.seeker-registered.v3.schema.json")
+            #expect(current.data == upcast.data)
+            #expect(schemas.validate(current).isValid)
             // Already current: unchanged.
-            #expect(try schemas.upcaster.upcast(upcast) == upcast)
+            #expect(try schemas.upcaster.upcast(current) == current)
             #expect(try schemas.upcaster.upcast(event, to: 1) == event)
         }
     }

@@ -82,18 +82,18 @@ struct PipelineTests {
         }
     }
 
-    @Test("v1 is upcast to v2 before delivery; the copy is a valid v2 event")
+    @Test("v1 is upcast through v2 to v3 before delivery; the copy is a valid v3 event")
     func upcast() throws {
         let envelope = try example("asylum.seeker-registered.v1")
         let routed = try run(inbound(envelope).0).0.get()
         for copy in routed.copies {
-            #expect(copy.type == "de.migration.asylum.seeker-registered.v2")
+            #expect(copy.type == "de.migration.asylum.seeker-registered.v3")
             let event = try CaseEvent.decode(copy.message.body)
-            #expect(event.eventType.version == 2)
+            #expect(event.eventType.version == 3)
             #expect(sharedRules.schemas.validate(event).isValid)
-            #expect(copy.message.properties.type == "de.migration.asylum.seeker-registered.v2")
+            #expect(copy.message.properties.type == "de.migration.asylum.seeker-registered.v3")
         }
-        #expect(routed.context.eventType == "de.migration.asylum.seeker-registered.v2")
+        #expect(routed.context.eventType == "de.migration.asylum.seeker-registered.v3")
     }
 
     @Test("content routing: the responsible foreigners' office in the data selects its inbox")
@@ -105,6 +105,20 @@ struct PipelineTests {
         let recipients = try run(inbound(envelope).0).0.get().copies.map(\.recipient)
         #expect(recipients.contains("abh.muenchen"))
         #expect(!recipients.contains { $0.hasPrefix("abh.") && $0 != "abh.muenchen" })
+    }
+
+    @Test("a registration before allocation: no responsible office yet; the BAMF gets the police's registrations, not its own")
+    func registrationBeforeAllocation() throws {
+        let fromPolice = try example("asylum.seeker-registered.v3", "valid-lpol-by-without-office.json")
+        #expect(fromPolice["data"]?["responsibleOffice"] == nil)
+        let recipients = try run(inbound(fromPolice, userID: "lpol.by").0).0.get().copies.map(\.recipient)
+        #expect(Set(recipients) == ["bva", "bamf", "ae.by", "bka"])
+        var fromBAMF = fromPolice
+        fromBAMF["source"] = "urn:de:migration:bamf"
+        let own = try run(inbound(fromBAMF, userID: "bamf").0).0.get().copies.map(\.recipient)
+        #expect(Set(own) == ["bva", "ae.by", "bka"])
+        let centre = try example("asylum.seeker-registered.v3", "valid-bpol-reception-centre-ae-by.json")
+        #expect(try run(inbound(centre, userID: "bpol").0).0.get().copies.map(\.recipient).contains("ae.by"))
     }
 
     @Test("a forged source is unauthorized and a security incident")

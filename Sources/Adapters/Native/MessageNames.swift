@@ -32,6 +32,11 @@ public enum MessageNames {
         ("de.migration.case.request-withdrawn", "ersuchen.ruecknahme"),
         ("de.migration.visa.decided", "visum.entscheidung"),
         ("de.migration.register.registration-confirmed", "register.speicherbestaetigung"),
+        ("de.migration.asylum.seeker-distributed", "asyl.verteilung"),
+        ("de.migration.asylum.seeker-assigned", "asyl.zuweisung"),
+        ("de.migration.asylum.permission-to-stay-changed", "asyl.aufenthaltsgestattung"),
+        ("de.migration.residence.toleration-changed", "duldung.aenderung"),
+        ("de.migration.identity.match-reported", "identitaet.treffer"),
     ]
 
     private static let byCanonical = Dictionary(uniqueKeysWithValues: table.map { ($0.canonical, $0.native) })
