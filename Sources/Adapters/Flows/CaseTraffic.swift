@@ -2,7 +2,7 @@ import CaseModel
 import Foundation
 
 /// A realistic day of case traffic through the hub, played against running adapters: the
-/// eight flows of the main job (`scripts/up`) and of the flow integration tests.
+/// eleven flows of the main job (`scripts/up`) and of the flow integration tests.
 ///
 /// Where a flow needs an agency to act (the consulate to apply, the BKA to answer a security
 /// check, the BA to decide), CaseTraffic plays that agency's clerk: it writes the document in
@@ -37,7 +37,7 @@ public struct CaseTraffic: Sendable {
         self.say = say
     }
 
-    /// The eight flows, in order.
+    /// The eleven flows, in order.
     public static let flows: [Flow] = [
         Flow(number: 1, title: "visa application at a consulate → § 73 security consultation of BKA, BfV and BPOL → the consulate learns the result") {
             try await $0.visaApplication()
@@ -63,6 +63,15 @@ public struct CaseTraffic: Sendable {
         Flow(number: 8, title: "the register confirms an office's registration with the AZR number and the match it found") {
             try await $0.registrationConfirmed()
         },
+        Flow(number: 9, title: "asylum seeker registered by a Land police before allocation → BAMF's EASY names the reception centre → the centre assigns him to a municipality, whose office learns it") {
+            try await $0.asylumAllocation()
+        },
+        Flow(number: 10, title: "a Duldung issued by an office and an Aufenthaltsgestattung issued by the BAMF reach the register (and the responsible office)") {
+            try await $0.residenceStatus()
+        },
+        Flow(number: 11, title: "identity hits from the BKA: a Eurodac hit to the BAMF, a SIS entry ban to the office and the BAMF") {
+            try await $0.identityHits()
+        },
     ]
 
     /// The agencies whose adapters a flow needs.
@@ -76,6 +85,9 @@ public struct CaseTraffic: Sendable {
         case 6: ["abh.berlin", "ba", "bva"]
         case 7: ["av.lagos", "bva", "abh.muenchen", "bka", "bfv"]
         case 8: ["bva", "abh.hamburg"]
+        case 9: ["lpol.by", "bva", "bamf", "bka", "ae.by", "abh.muenchen"]
+        case 10: ["abh.koeln", "bva", "bamf"]
+        case 11: ["bka", "bamf", "abh.berlin"]
         default: []
         }
     }
