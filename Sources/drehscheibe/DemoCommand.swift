@@ -4,7 +4,7 @@ import CaseModel
 import Foundation
 import Router
 
-/// `drehscheibe demo`: plays the eleven case flows against the running adapters, as their
+/// `drehscheibe demo`: plays the twelve case flows against the running adapters, as their
 /// clerks: drops native documents into adapters' inbox directories and watches their outbox
 /// directories. Exits non-zero when a flow did not complete.
 struct DemoCommand: AsyncParsableCommand {
@@ -15,7 +15,7 @@ struct DemoCommand: AsyncParsableCommand {
 
     @Option(help: "The directory of adapter configurations.") var adapters = "deploy/adapters"
     @Option(help: "The Schemas/ directory (default: $DREHSCHEIBE_SCHEMAS or ./Schemas).") var schemas: String?
-    @Option(name: .customLong("flow"), help: "Play only these flows (1-11); repeatable.") var flows: [Int] = []
+    @Option(name: .customLong("flow"), help: "Play only these flows (1-12); repeatable.") var flows: [Int] = []
     @Option(name: .customLong("deadline-clock-offset-file"), help: "The file the router's deadline clock reads (flow 6 moves it ahead).")
     var deadlineClockOffsetFile: String?
     @Option(help: "Seconds to wait for each step.") var timeout = 60

@@ -3,7 +3,7 @@ import CaseModel
 import Foundation
 import Testing
 
-/// The eleven flows of the main job, each as an integration test: the router and the adapters
+/// The twelve flows of the main job, each as an integration test: the router and the adapters
 /// the flow needs run in this process against an isolated virtual host; CaseTraffic plays
 /// the clerks exactly as `drehscheibe demo` does in `scripts/up`.
 @Suite("Case flows end to end", .serialized)

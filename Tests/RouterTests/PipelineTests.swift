@@ -121,6 +121,22 @@ struct PipelineTests {
         #expect(try run(inbound(centre, userID: "bpol").0).0.get().copies.map(\.recipient).contains("ae.by"))
     }
 
+    @Test("a refusal of entry goes to the mission that issued the visa, not to the Foreign Office; without a German visa to the register only")
+    func refusalToTheIssuingMission() throws {
+        let holder = try example("border.entry-refused.v2", "valid-visa-annulled-av-istanbul.json")
+        let routed = try run(inbound(holder, userID: "bpol").0).0.get()
+        #expect(Set(routed.copies.map(\.recipient)) == ["bva", "av.istanbul"])
+        let mission = try #require(routed.copies.first { $0.recipient == "av.istanbul" })
+        #expect(mission.legalBasis == "Art. 34 VO (EG) 810/2009")
+        let copy = try CaseEvent.decode(mission.message.body)
+        #expect(copy.data["travelDocument"] == nil)
+        #expect(copy.data["visaIssuedBy"] == "av.istanbul")
+        let withoutVisa = try example("border.entry-refused.v2", "valid-airport-without-visa.json")
+        #expect(try run(inbound(withoutVisa, userID: "bpol").0).0.get().copies.map(\.recipient) == ["bva"])
+        let v1 = try example("border.entry-refused.v1", "valid-airport.json")
+        #expect(try run(inbound(v1, userID: "bpol").0).0.get().copies.map(\.recipient) == ["bva"])
+    }
+
     @Test("a forged source is unauthorized and a security incident")
     func forgedSource() throws {
         let envelope = try example("visa.application-submitted.v1")

@@ -4,8 +4,9 @@ import CaseModel
 /// The adapter format of the Auswärtiges Amt (Federal Foreign Office, `aa`).
 ///
 /// JSON messages (``GermanJSONSyntax``) for the Foreign Office's visa and border statistics
-/// systems. The AA only receives: visa applications (`visum.antrag`), refusals of entry
-/// (`grenze.zurueckweisung`) and `quittung.abweisung`. Examples: `Schemas/native/aa/`.
+/// systems. The AA only receives: visa applications (`visum.antrag`) and `quittung.abweisung`.
+/// (Refusals of entry go to the mission that issued the visa since border.entry-refused v2.)
+/// Examples: `Schemas/native/aa/`.
 public struct FederalForeignOffice: CodecBackedAdapter {
     public let codec: MessageCodec
 

@@ -12,7 +12,8 @@ import CaseModel
 /// (visa.abh-consent-requested) and `beschaeftigung.zustimmungsanfrage`; it receives the
 /// results of the security consultation (`sicherheit.antwort`), the foreigners' offices'
 /// consent (`visum.zustimmungsantwort`), the BA's decisions, residence titles it was consulted
-/// on and `quittung.abweisung`. Examples: `Schemas/native/av/`.
+/// on, refusals of entry of persons holding a visa it issued (`grenze.zurueckweisung`, selected
+/// by `ausstellendeVertretung`) and `quittung.abweisung`. Examples: `Schemas/native/av/`.
 public struct Mission: CodecBackedAdapter {
     public let codec: MessageCodec
 

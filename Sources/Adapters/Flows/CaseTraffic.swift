@@ -2,7 +2,7 @@ import CaseModel
 import Foundation
 
 /// A realistic day of case traffic through the hub, played against running adapters: the
-/// eleven flows of the main job (`scripts/up`) and of the flow integration tests.
+/// twelve flows of the main job (`scripts/up`) and of the flow integration tests.
 ///
 /// Where a flow needs an agency to act (the consulate to apply, the BKA to answer a security
 /// check, the BA to decide), CaseTraffic plays that agency's clerk: it writes the document in
@@ -37,7 +37,7 @@ public struct CaseTraffic: Sendable {
         self.say = say
     }
 
-    /// The eleven flows, in order.
+    /// The twelve flows, in order.
     public static let flows: [Flow] = [
         Flow(number: 1, title: "visa application at a consulate → § 73 security consultation of BKA, BfV and BPOL → the consulate learns the result") {
             try await $0.visaApplication()
@@ -72,6 +72,9 @@ public struct CaseTraffic: Sendable {
         Flow(number: 11, title: "identity hits from the BKA: a Eurodac hit to the BAMF, a SIS entry ban to the office and the BAMF") {
             try await $0.identityHits()
         },
+        Flow(number: 12, title: "a refusal of entry of a visa holder at the border → the register and the mission that issued the visa (no longer the Foreign Office)") {
+            try await $0.entryRefused()
+        },
     ]
 
     /// The agencies whose adapters a flow needs.
@@ -88,6 +91,7 @@ public struct CaseTraffic: Sendable {
         case 9: ["lpol.by", "bva", "bamf", "bka", "ae.by", "abh.muenchen"]
         case 10: ["abh.koeln", "bva", "bamf"]
         case 11: ["bka", "bamf", "abh.berlin"]
+        case 12: ["bpol", "bva", "av.istanbul"]
         default: []
         }
     }

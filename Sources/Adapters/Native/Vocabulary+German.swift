@@ -200,6 +200,7 @@ extension Vocabulary {
         Term(canonical: "visa", native: "visum", kind: .value),
         Term(canonical: "visaApplicationNumber", native: "visumantragsnummer", kind: .value),
         Term(canonical: "visaCategory", native: "visumkategorie", kind: .value),
+        Term(canonical: "visaIssuedBy", native: "ausstellendeVertretung", kind: .value),
         Term(canonical: "weeklyHours", native: "wochenstunden", kind: .number),
         Term(canonical: "withdrawnOn", native: "zurueckgenommenAm", kind: .value),
         Term(canonical: "year", native: "jahr", kind: .number),
