@@ -6,7 +6,35 @@ extension ConnectionConfiguration {
     /// `heartbeat`, `connection_timeout` (ms), `frame_max`, `channel_max`, `connection_name`,
     /// `cacertfile`, `certfile`, `keyfile`, `verify` (`verify_peer` | `verify_none`),
     /// `verify_hostname` (`true` | `false`), `auth_mechanism` (`plain` | `external`).
+    ///
+    /// Several URLs separated by commas name the nodes of one cluster: they must agree in all
+    /// but host and port (the first is ``host``/``port``, the others ``alternateEndpoints``).
     public init(url string: String) throws {
+        let parts = string.split(separator: ",", omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.count > 1 else {
+            try self.init(singleURL: string)
+            return
+        }
+        guard parts.count <= 16, !parts.contains(where: \.isEmpty) else {
+            throw AMQPError(.invalidConfiguration, context: "invalid AMQP URL list: 2 to 16 URLs separated by commas, none empty")
+        }
+        var first = try ConnectionConfiguration(singleURL: parts[0])
+        for part in parts.dropFirst() {
+            let node = try ConnectionConfiguration(singleURL: part)
+            var comparable = node
+            (comparable.host, comparable.port, comparable.alternateEndpoints) = (first.host, first.port, first.alternateEndpoints)
+            guard comparable == first else {
+                throw AMQPError(
+                    .invalidConfiguration,
+                    context: "invalid AMQP URL list: \(node.redactedURL) differs from \(first.redactedURL) in more than host and port")
+            }
+            first.alternateEndpoints.append(Endpoint(host: node.host, port: node.port))
+        }
+        self = first
+    }
+
+    private init(singleURL string: String) throws {
         func invalid(_ why: String) -> AMQPError {
             AMQPError(.invalidConfiguration, context: "invalid AMQP URL: \(why)")
         }
@@ -83,7 +111,7 @@ extension ConnectionConfiguration {
         )
     }
 
-    /// The URL form without the password, for logs.
+    /// The URL form without the password, for logs (the first node; `+N` for the others).
     public var redactedURL: String {
         let scheme = tls == nil ? "amqp" : "amqps"
         let user: String
@@ -92,6 +120,7 @@ extension ConnectionConfiguration {
         case .external: user = ""
         }
         let vhost = virtualHost == "/" ? "" : virtualHost.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
-        return "\(scheme)://\(user)\(host):\(port)/\(vhost)"
+        let others = alternateEndpoints.isEmpty ? "" : " +\(alternateEndpoints.count)"
+        return "\(scheme)://\(user)\(host):\(port)/\(vhost)\(others)"
     }
 }

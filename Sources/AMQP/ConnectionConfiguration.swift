@@ -35,8 +35,28 @@ public struct ConnectionConfiguration: Sendable, Hashable {
         public static let disabled = Recovery(enabled: false)
     }
 
+    /// One broker node to connect to.
+    public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
+        public var host: String
+        public var port: Int
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+
+        public var description: String { "\(host):\(port)" }
+    }
+
     public var host: String
     public var port: Int
+    /// Further nodes of the same cluster (same users, virtual host and TLS trust): the client
+    /// tries them in turn when it cannot connect to one, and after a lost connection starts with
+    /// the node after the one it lost.
+    public var alternateEndpoints: [Endpoint] = []
+
+    /// Every node, ``host``:``port`` first.
+    public var endpoints: [Endpoint] { [Endpoint(host: host, port: port)] + alternateEndpoints }
     public var virtualHost: String
     public var authentication: Authentication
     /// Non-nil for `amqps`.

@@ -1,5 +1,6 @@
 import AMQP
 import Foundation
+import Logging
 import Synchronization
 import Testing
 import TestSupport
@@ -139,5 +140,39 @@ struct RecoveryTests {
         #expect(error?.code == .connectionClosedByServer)
         #expect(!connection.isConnected)
         await #expect(throws: AMQPError.self) { try await channel.publish(Message("x"), exchange: "", routingKey: queue) }
+    }
+}
+
+@Suite("Failover between the nodes of a cluster")
+struct FailoverTests {
+    @Test("a node that takes no connections is skipped, at the start and after a lost connection")
+    func skipsADeadNode() async throws {
+        let name = "failover-\(UUID().uuidString.prefix(8))"
+        var configuration = try ConnectionConfiguration(url: TestBroker.url(vhost: "drehscheibe"))
+        let live = ConnectionConfiguration.Endpoint(host: configuration.host, port: configuration.port)
+        // Port 1: nothing listens there, a connection is refused at once (a node that is down).
+        (configuration.host, configuration.port) = ("127.0.0.1", 1)
+        configuration.alternateEndpoints = [live]
+        configuration.connectionName = name
+        let connection = try await Connection.connect(configuration, logger: Logger(label: "test.\(name)"))
+        let events = connection.events()
+        let channel = try await connection.openChannel()
+        let queue = uniqueName("failover")
+        try await channel.declareQueue(queue, durable: false, exclusive: true)
+        try await channel.publish(Message("before"), exchange: "", routingKey: queue)
+
+        // The broker closes it; recovery starts with the next node (the dead one) and comes round.
+        #expect(try TestBroker.closeConnections(named: name) == 1)
+        try await withDeadline(.seconds(60), "recovery") {
+            for await event in events { if case .recovered = event { return } }
+        }
+        try await channel.publish(Message("after"), exchange: "", routingKey: queue)
+        #expect(try await channel.get(queue: queue, autoAck: true)?.delivery.body == Array("after".utf8))
+        await connection.close()
+
+        // With no node taking connections, connecting fails with the last node's error.
+        var dead = configuration
+        dead.alternateEndpoints = [.init(host: "127.0.0.1", port: 2)]
+        await #expect(throws: AMQPError.self) { try await Connection.connect(dead) }
     }
 }

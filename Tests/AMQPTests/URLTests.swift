@@ -15,6 +15,25 @@ struct URLTests {
         #expect(!c.redactedURL.contains("p@ss"))
     }
 
+    @Test("several URLs name the nodes of one cluster; they must agree in all but host and port")
+    func clusterNodes() throws {
+        let c = try ConnectionConfiguration(
+            url: "amqps://u:pw@localhost:5701/drehscheibe?cacertfile=/ca.pem, amqps://u:pw@localhost:5711/drehscheibe?cacertfile=/ca.pem,amqps://u:pw@node3:5721/drehscheibe?cacertfile=/ca.pem")
+        #expect(c.endpoints == [.init(host: "localhost", port: 5701), .init(host: "localhost", port: 5711), .init(host: "node3", port: 5721)])
+        #expect(c.tls?.caFile == "/ca.pem")
+        #expect(c.redactedURL == "amqps://u@localhost:5701/drehscheibe +2")
+        #expect(try ConnectionConfiguration(url: "amqp://h:1/v").endpoints.count == 1)
+        for list in [
+            "amqp://u:pw@a:1/v,amqp://u:other@b:2/v",  // another password
+            "amqp://u:pw@a:1/v,amqp://u:pw@b:2/w",  // another virtual host
+            "amqp://u:pw@a:1/v,amqps://u:pw@b:2/v",  // TLS on one node only
+            "amqp://u:pw@a:1/v,",  // an empty entry
+            Array(repeating: "amqp://h:1/v", count: 17).joined(separator: ","),
+        ] {
+            #expect(throws: AMQPError.self, "\(list)") { try ConnectionConfiguration(url: list) }
+        }
+    }
+
     @Test func defaults() throws {
         let c = try ConnectionConfiguration(url: "amqp://localhost")
         #expect(c.port == 5672)

@@ -8,8 +8,37 @@ import Glibc
 #endif
 
 extension ConnectionLoop {
-    /// Opens the socket (TCP or TLS) and logs in. I/O thread only.
-    func connect() throws {
+    /// Connects to the first node that takes the connection, trying each once, from
+    /// ``endpointIndex`` on (or from the one after it, `advancing`), and remembers it.
+    /// I/O thread only.
+    func connect(advancing: Bool = false) throws {
+        let endpoints = configuration.endpoints
+        let start = advancing ? endpointIndex + 1 : endpointIndex
+        var failure: (any Error)?
+        for offset in 0..<endpoints.count {
+            let index = (start + offset) % endpoints.count
+            do {
+                try connect(to: endpoints[index])
+                if index != endpointIndex || offset > 0 {
+                    logger.info("AMQP connected to another node", metadata: ["amqp.node": "\(endpoints[index])"])
+                }
+                endpointIndex = index
+                return
+            } catch let error as AMQPError where error.code == .authenticationFailed || error.code == .invalidConfiguration {
+                // The same users everywhere: another node would refuse the login as well.
+                throw error
+            } catch {
+                if endpoints.count > 1 {
+                    logger.info("AMQP node unreachable", metadata: ["amqp.node": "\(endpoints[index])", "amqp.error": "\(error)"])
+                }
+                failure = error
+            }
+        }
+        throw failure ?? AMQPError(.connectionFailed, context: "no broker node to connect to")
+    }
+
+    /// Opens the socket (TCP or TLS) to one node and logs in. I/O thread only.
+    private func connect(to endpoint: ConnectionConfiguration.Endpoint) throws {
         guard let connection = amqp_new_connection() else {
             throw AMQPError(.library, context: "amqp_new_connection failed (out of memory)")
         }
@@ -38,9 +67,9 @@ extension ConnectionLoop {
         }
 
         var timeout = timeval(configuration.connectTimeout)
-        let status = amqp_socket_open_noblock(socket, configuration.host, Int32(configuration.port), &timeout)
+        let status = amqp_socket_open_noblock(socket, endpoint.host, Int32(endpoint.port), &timeout)
         guard status == AMQP_STATUS_OK.rawValue else {
-            var error = Self.libraryError(status, context: "connecting to \(configuration.host):\(configuration.port)")
+            var error = Self.libraryError(status, context: "connecting to \(endpoint)")
             if error.code != .tlsFailed { error.code = .connectionFailed }
             throw error
         }
@@ -145,7 +174,8 @@ extension ConnectionLoop {
     func recover(attempt: Int) {
         logger.info("reconnecting", metadata: ["amqp.attempt": "\(attempt)"])
         do {
-            try connect()
+            // A cluster's next node first: the one just lost may be the one that went down.
+            try connect(advancing: true)
             state = .connected
             try restoreTopology()
             for channel in channels.values.sorted(by: { $0.id < $1.id }) {

@@ -51,6 +51,8 @@ final class ConnectionLoop: @unchecked Sendable {
 
     // I/O thread only.
     var connection: amqp_connection_state_t?
+    /// The node of ``ConnectionConfiguration/endpoints`` connected to (or last tried).
+    var endpointIndex = 0
     var state = State.closed(nil)
     var channels: [UInt16: ChannelRuntime] = [:]
     var topology = TopologyRecord()
