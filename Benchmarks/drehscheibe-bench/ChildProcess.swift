@@ -57,6 +57,12 @@ struct BenchChild: Sendable {
         return await exited.value
     }
 
+    /// kill -9: no chance to finish anything (the chaos suite's crash).
+    func killHard() async -> Int32 {
+        kill(pid, SIGKILL)
+        return await exited.value
+    }
+
     /// Runs `body` (which waits for the child's work); fails with the end of the child's log
     /// when the child exits meanwhile, instead of waiting for output that cannot come.
     func whileRunning<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
