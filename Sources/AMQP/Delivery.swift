@@ -22,6 +22,10 @@ public struct Delivery: Sendable {
     public var body: [UInt8] { message.body }
     public var properties: BasicProperties { message.properties }
 
+    /// True once the delivery's channel was closed or re-opened (a reconnect): it can no
+    /// longer be acknowledged, and the broker delivers the message again.
+    public var isStale: Bool { acknowledger.isStale }
+
     /// Positive acknowledgement: the broker forgets the message.
     public func ack(multiple: Bool = false) throws {
         try acknowledger.send(.ack(multiple: multiple), tag: deliveryTag)
@@ -50,6 +54,8 @@ struct Acknowledger: Sendable {
     let channel: UInt16
     /// Incremented each time the channel is (re)opened: tags of an older incarnation are void.
     let epoch: UInt64
+
+    var isStale: Bool { loop.isStale(channel: channel, epoch: epoch) }
 
     func send(_ kind: Kind, tag: UInt64) throws {
         try loop.acknowledge(channel: channel, epoch: epoch, tag: tag, kind: kind)

@@ -15,6 +15,7 @@ struct DecidedQueueTests {
         var routed = true
         var duplicate = false
         var outputBytes = 10
+        var isStale = false
 
         var routedKey: DedupeKey? { routed && !duplicate ? key(id) : nil }
         func asDuplicate() -> TestItem {
@@ -22,6 +23,16 @@ struct DecidedQueueTests {
             copy.duplicate = true
             return copy
         }
+    }
+
+    @Test("a waiting twin from before a reconnect gives way to its redelivery, which is routed; a live twin still makes it a duplicate")
+    func staleTwinGivesWay() async throws {
+        let queue = DecidedQueue<TestItem>(recent: RecentlyDelivered())
+        queue.append([TestItem(id: "a", isStale: true), TestItem(id: "b")])
+        // The connection broke while both waited; "a" comes again on the new channel.
+        queue.append([TestItem(id: "a"), TestItem(id: "b")])
+        let taken = try #require(await queue.next(limit: 10, bytes: 1_000))
+        #expect(taken == [TestItem(id: "b"), TestItem(id: "a"), TestItem(id: "b", duplicate: true)])
     }
 
     @Test("items come out in arrival order, at most the limit and within the bytes (at least one)")

@@ -160,6 +160,14 @@ final class ConnectionLoop: @unchecked Sendable {
         return stream
     }
 
+    /// Whether a delivery of `channel` in incarnation `epoch` is from before a reconnect (or
+    /// the connection ended); while it is down, nothing is known yet and it counts as fresh.
+    func isStale(channel: UInt16, epoch: UInt64) -> Bool {
+        shared.withLock { shared in
+            shared.terminated || (shared.connected && shared.epochs[channel] != epoch)
+        }
+    }
+
     func acknowledge(channel: UInt16, epoch: UInt64, tag: UInt64, kind: Acknowledger.Kind) throws {
         let stale = AMQPError(
             .staleDelivery, channel: channel,

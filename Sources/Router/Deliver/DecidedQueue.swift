@@ -14,6 +14,10 @@ import Store
 /// `recent` under the same lock, so an item is either here when its twin's commit reports
 /// (and is marked then) or appended after (and finds the id in `recent`). An item whose twin
 /// is in a transaction that fails is not marked: the twin's input comes again and is routed.
+/// A twin still waiting here whose delivery is from before a reconnect gives way to the new
+/// item: it could never be committed (its input is the one that came again), and marking the
+/// new item a duplicate would acknowledge the only live input without delivering anything
+/// (seen in the chaos suite: a store outage filled this queue, then every connection closed).
 ///
 /// Generic over the item so that these rules are unit-tested without deliveries.
 final class DecidedQueue<Item: DecidedItem>: Sendable {
@@ -35,10 +39,19 @@ final class DecidedQueue<Item: DecidedItem>: Sendable {
         guard !items.isEmpty else { return }
         state.update { state in
             for item in items {
-                if let key = item.routedKey, recent.contains(key) || !state.routedKeys.insert(key).inserted {
-                    state.items.append(item.asDuplicate())
-                } else {
+                guard let key = item.routedKey else {
                     state.items.append(item)
+                    continue
+                }
+                if recent.contains(key) {
+                    state.items.append(item.asDuplicate())
+                } else if state.routedKeys.insert(key).inserted {
+                    state.items.append(item)
+                } else if let twin = state.items.firstIndex(where: { $0.routedKey == key }), state.items[twin].isStale {
+                    state.items.remove(at: twin)
+                    state.items.append(item)
+                } else {
+                    state.items.append(item.asDuplicate())
                 }
             }
         }
@@ -90,6 +103,8 @@ protocol DecidedItem: Sendable {
     var outputBytes: Int { get }
     /// The same item, decided a duplicate (acknowledged, not delivered).
     func asDuplicate() -> Self
+    /// Whether its input can no longer be acknowledged (from before a reconnect).
+    var isStale: Bool { get }
 }
 
 extension ShardWorker.Item: DecidedItem {
@@ -108,4 +123,6 @@ extension ShardWorker.Item: DecidedItem {
     }
 
     func asDuplicate() -> ShardWorker.Item { ShardWorker.Item(delivery: delivery, decision: decision.with(kind: .duplicate)) }
+
+    var isStale: Bool { delivery.isStale }
 }
