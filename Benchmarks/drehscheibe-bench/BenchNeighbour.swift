@@ -309,7 +309,7 @@ struct BenchNeighbour: AsyncParsableCommand {
 }
 
 /// What the flooder sends in a phase; the first phase, without a flooder, is the baseline.
-private enum Flood: String, CaseIterable, Sendable {
+enum Flood: String, CaseIterable, Sendable {
     case none = "baseline"
     /// Valid visa applications, routed like the victim's: router capacity, first come first served.
     case valid = "valid_flood"
@@ -410,7 +410,9 @@ private final class Arrivals: Sendable {
 /// which each message's id and subject are copied, because serialising a JSON tree per message
 /// would take CPU the flood shares with the router. The subject (the case id the shards hash)
 /// differs per message, so a flood fills every shard.
-private struct NeighbourMessages: Sendable {
+/// Visa applications of one mission (valid, schema-invalid, oversize or with a forged hub
+/// header), each with a fresh id and case: the traffic of bench neighbour and the chaos suite.
+struct NeighbourMessages: Sendable {
     let agency: String
     let type: String
     private let valid: Template

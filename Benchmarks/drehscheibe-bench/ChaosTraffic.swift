@@ -125,7 +125,7 @@ struct ChaosPublisher: Sendable {
     let seed: UInt64
 
     func run(ledger: ChaosLedger, until stop: @escaping @Sendable () -> Bool) async throws {
-        let messages = try ChaosMessages(agency: agency, schemas: schemas)
+        let messages = try NeighbourMessages(agency: agency, schemas: schemas)
         var configuration = try ConnectionConfiguration(url: url)
         configuration.connectionName = "chaos \(agency)"
         configuration.blockedPublishTimeout = nil
@@ -138,7 +138,7 @@ struct ChaosPublisher: Sendable {
         while !stop() {
             next = next.advanced(by: interval)
             let valid = Double(random.next() % 10_000) / 10_000 >= invalidShare
-            let message = messages.message(valid: valid)
+            let message = messages.message(valid ? .valid : .invalid)
             let id = message.properties.messageID ?? ""
             while true {
                 ledger.attempt(id, valid: valid)
@@ -190,45 +190,6 @@ struct ChaosReader: Sendable {
             try await group.next()
             group.cancelAll()
         }
-    }
-}
-
-/// Visa applications of one mission, valid or not, each with a fresh id and case.
-struct ChaosMessages: Sendable {
-    let agency: String
-    let type: String
-    private let valid: [UInt8]
-    private let invalid: [UInt8]
-
-    init(agency: String, schemas: URL) throws {
-        guard let source = AgencyID(agency)?.urn else { throw BenchError("\(agency) is not an agency id") }
-        self.agency = agency
-        let folder = schemas.appendingPathComponent("examples/visa.application-submitted.v1")
-        func template(_ file: String) throws -> (bytes: [UInt8], type: String) {
-            guard case .object(var envelope) = try JSONValue(parsing: Array(Data(contentsOf: folder.appendingPathComponent(file)))) else {
-                throw BenchError("\(file) is not an object")
-            }
-            envelope["id"] = .string(Self.idMark)
-            envelope["subject"] = .string(Self.subjectMark(agency))
-            envelope["source"] = .string(source)
-            return (JSONValue.object(envelope).serialized(), envelope["type"]?.stringValue ?? "")
-        }
-        (valid, type) = try template("valid-schengen-family-visit.json")
-        invalid = try template("invalid-no-applicant.json").bytes
-    }
-
-    static let idMark = "00000000-0000-4000-8000-00000000beef"
-    static func subjectMark(_ agency: String) -> String { "\(agency):CH-########" }
-
-    func message(valid: Bool) -> Message {
-        let id = UUID().uuidString.lowercased()
-        let subject = "\(agency):CH-\(id.prefix(8))"
-        var body = valid ? self.valid : invalid
-        if let range = body.firstRange(of: Array(Self.idMark.utf8)) { body.replaceSubrange(range, with: Array(id.utf8)) }
-        if let range = body.firstRange(of: Array(Self.subjectMark(agency).utf8)) { body.replaceSubrange(range, with: Array(subject.utf8)) }
-        return Message(body: body, properties: BasicProperties(
-            contentType: CaseEvent.contentType, headers: ["ce-subject": .string(subject)], deliveryMode: .persistent,
-            messageID: id, type: type, userID: agency))
     }
 }
 
