@@ -23,6 +23,15 @@ struct MaskingTests {
         #expect(PersonalDataMask().masked([0xFF, 0x00]) == "(2 bytes, not JSON: hidden)")
     }
 
+    @Test("every field the router routes on (a catalogue selectBy) stays visible: operators diagnose routing without personal data")
+    func routingFieldsStayVisible() throws {
+        let catalogue = try EventCatalogue(contentsOf: TestSchemas.directory.appendingPathComponent("catalogue.json"))
+        let routingFields = Set(catalogue.entries.flatMap(\.routing).compactMap { $0.selectBy?.tokens.last { $0 != "*" } })
+        #expect(routingFields.count > 10)
+        #expect(routingFields.subtracting(PersonalDataMask().visibleDataMembers).isEmpty,
+                "masked routing fields: \(routingFields.subtracting(PersonalDataMask().visibleDataMembers).sorted())")
+    }
+
     @Test func masksDiffValuesByTheirPath() throws {
         let mask = PersonalDataMask()
         #expect(mask.masked(.string("Muster"), at: "/data/person/familyName") == .string("•••"))

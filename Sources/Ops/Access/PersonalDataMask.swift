@@ -17,10 +17,13 @@ public struct PersonalDataMask: Sendable {
         "causationid", "traceparent", "legalpurpose", "dueat",
     ]
 
-    /// Members under `data` shown as they are, wherever they occur (Schemas/README.md, "Fields
-    /// the router routes and projects on").
+    /// Members under `data` shown as they are, wherever they occur: the fields the router
+    /// routes on (agency ids; every `selectBy` of Schemas/catalogue.json, a test keeps them in
+    /// step), request ids and roles.
     public var visibleDataMembers: Set<String> = [
         "responsibleOffice", "requester", "requestId", "previousOffice", "landPolice", "stateOffice", "consultedAgencies", "originalSender", "role",
+        "actor", "addressees", "consentingOffice", "receptionCentre", "registeredBy", "registeringAgency", "reportTo", "requestedBy",
+        "visaIssuedBy",
     ]
 
     public init() {}
