@@ -37,6 +37,8 @@ struct BenchChaos: AsyncParsableCommand {
     @Option(help: "PostgreSQL URL of the store (default: $DREHSCHEIBE_CHAOS_STORE).") var store: String?
     @Option(help: "The Schemas/ directory.") var schemas: String?
     @Option(help: "Directory for the children's logs and the operators file.") var state = ".state/chaos"
+    @Flag(help: "Instead of faults: routed msg/s through the cluster with one router and with two.") var throughput = false
+    @Option(help: "Messages per throughput round.") var messages = 4000
 
     static let missions = ["av.istanbul", "av.lagos"]
     /// visa.application-submitted goes to the register and the Foreign Office.
@@ -64,6 +66,10 @@ struct BenchChaos: AsyncParsableCommand {
         let admin = try await scripts.urls("drehscheibe-admin")
         try await purge(admin)
         let hub = try await ChaosHub(scripts: scripts, store: storeURL, state: state)
+        if throughput {
+            try await measureThroughput(hub: hub, scripts: scripts, admin: admin, schemas: schemasDirectory)
+            return
+        }
         try await hub.start()
 
         let ledger = ChaosLedger(recipients: Self.recipients)
@@ -145,6 +151,62 @@ struct BenchChaos: AsyncParsableCommand {
         guard total.lostCopies == 0, total.duplicates == 0, deadLettersStored == total.invalid else {
             throw ExitCode(1)
         }
+    }
+
+    /// Routed msg/s on the cluster with one router and with two: each round publishes
+    /// `messages` valid applications while no router runs, then starts the routers and times
+    /// the drain from the moment all are ready until every copy is in its inbox. With single
+    /// active consumer per shard a second router is a standby, so the figures should match;
+    /// more throughput needs more shards (docs/production.md).
+    func measureThroughput(hub: ChaosHub, scripts: ChaosScripts, admin: String, schemas: URL) async throws {
+        try await hub.prepare()
+        var rates: [Int: Double] = [:]
+        for routers in [1, 2] {
+            try await purge(admin)
+            let ledger = ChaosLedger(recipients: Self.recipients)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for mission in Self.missions {
+                    let url = try await scripts.urls(mission)
+                    let count = messages / Self.missions.count
+                    group.addTask {
+                        let source = try NeighbourMessages(agency: mission, schemas: schemas)
+                        let connection = try await Connection.connect(try ConnectionConfiguration(url: url))
+                        let channel = try await connection.openChannel()
+                        for _ in 0..<count {
+                            let message = source.message(.valid)
+                            ledger.attempt(message.properties.messageID ?? "", valid: true)
+                            try await channel.publish(message, exchange: "case.ingress", routingKey: source.type)
+                        }
+                        await connection.close()
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let stopped = Atomic<Bool>(false)
+            let reader = ChaosReader(url: admin, inboxes: Self.recipients.map { "inbox.\($0)" })
+            let reading = Task { try await reader.run(ledger: ledger, until: { stopped.load(ordering: .relaxed) }) }
+            try await hub.startRouters(routers)
+            let started = ContinuousClock.now
+            let deadline = started.advanced(by: .seconds(drainSeconds))
+            while ledger.missingCopies > 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+            let seconds = started.duration(to: .now).seconds
+            stopped.store(true, ordering: .relaxed)
+            _ = try? await reading.value
+            await hub.stopRouters()
+            guard ledger.missingCopies == 0 else { throw BenchError("\(ledger.missingCopies) copies missing after \(drainSeconds) s") }
+            rates[routers] = Double(messages) / seconds
+            progress("\(routers) router(s): \(messages) messages routed in \(String(format: "%.1f", seconds)) s")
+        }
+        let one = rates[1] ?? 0, two = rates[2] ?? 0
+        print("routers  msg/s")
+        print(String(format: "      1  %5.0f", one))
+        print(String(format: "      2  %5.0f", two))
+        print(String(format: "two / one: %.2f", two / max(one, 1)))
+        let summary: JSONValue = [
+            "messages": .number(JSONNumber(messages)), "one_router_msg_s": .number(JSONNumber(one.rounded()) ?? 0),
+            "two_routers_msg_s": .number(JSONNumber(two.rounded()) ?? 0), "ratio": .number(JSONNumber((two / max(one, 1) * 100).rounded() / 100) ?? 0),
+        ]
+        print(summary.serializedString())
     }
 
     /// Queues of a previous run are emptied: the suite counts only its own messages.
@@ -251,6 +313,26 @@ actor ChaosHub {
         for index in 0..<2 { try await startRouter(index) }
         try await startOps()
         for port in [9611, 9612, BenchChaos.opsPort] { try await Self.waitReady(port: port) }
+    }
+
+    /// Logins and the operators file, without starting anything.
+    func prepare() async throws {
+        routerURL = try await scripts.urls("drehscheibe-router")
+        opsURL = try await scripts.urls("drehscheibe-ops")
+        try await writeOperators()
+    }
+
+    /// Starts `count` routers and waits until each is ready.
+    func startRouters(_ count: Int) async throws {
+        for index in 0..<count { try await startRouter(index) }
+        for index in 0..<count { try await Self.waitReady(port: 9611 + index) }
+    }
+
+    func stopRouters() async {
+        for index in routers.indices {
+            if let router = routers[index] { _ = await router.terminate() }
+            routers[index] = nil
+        }
     }
 
     func startRouter(_ index: Int) async throws {
