@@ -65,7 +65,7 @@ struct BenchChaos: AsyncParsableCommand {
 
         let admin = try await scripts.urls("drehscheibe-admin")
         try await purge(admin)
-        let hub = try await ChaosHub(scripts: scripts, store: storeURL, state: state)
+        let hub = ChaosHub(scripts: scripts, store: storeURL, state: state)
         if throughput {
             try await measureThroughput(hub: hub, scripts: scripts, admin: admin, schemas: schemasDirectory)
             return
@@ -77,13 +77,15 @@ struct BenchChaos: AsyncParsableCommand {
         let stop: @Sendable () -> Bool = { stopped.load(ordering: .relaxed) }
         let reader = ChaosReader(url: admin, inboxes: (Self.recipients + Self.missions).map { "inbox.\($0)" })
         var seeds = SeededRandom(seed: seed)
-        let publishers = try await Self.missions.asyncMap { mission in
-            ChaosPublisher(
+        var publishers: [ChaosPublisher] = []
+        for mission in Self.missions {
+            publishers.append(ChaosPublisher(
                 agency: mission, url: try await scripts.urls(mission), schemas: schemasDirectory,
-                rate: rate / Double(Self.missions.count), invalidShare: invalidShare, seed: seeds.next())
+                rate: rate / Double(Self.missions.count), invalidShare: invalidShare, seed: seeds.next()))
         }
 
-        var report: [(fault: ChaosFault?, figures: ChaosLedger.Figures, seconds: Double)] = []
+        // Each phase's fault and length; its figures are read once everything drained.
+        var phasesRun: [(fault: ChaosFault?, seconds: Double)] = []
         let outcome: Result<Void, any Error>
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -98,7 +100,7 @@ struct BenchChaos: AsyncParsableCommand {
                     try await inject(fault, hub: hub, scripts: scripts, random: &random)
                     let rest = Duration.seconds(seconds) - started.duration(to: .now)
                     if rest > .zero { try await Task.sleep(for: rest) }
-                    report.append((fault, ledger.figures(phase: index), Double(started.duration(to: .now).components.seconds)))
+                    phasesRun.append((fault, Double(started.duration(to: .now).components.seconds)))
                 }
                 ledger.phase = phases.count
                 stopped.store(true, ordering: .relaxed)
@@ -116,12 +118,12 @@ struct BenchChaos: AsyncParsableCommand {
         await hub.stop()
         try outcome.get()
 
-        // The phases' figures again, now that everything drained.
         let total = ledger.figures(phase: nil)
+        let figuresByPhase = phasesRun.indices.map { ledger.figures(phase: $0) }
         print("")
         print("phase  fault               sent  invalid  copies  lost  dup  max delay  p50 delay  seconds")
-        for (index, entry) in report.enumerated() {
-            let figures = ledger.figures(phase: index)
+        for (index, entry) in phasesRun.enumerated() {
+            let figures = figuresByPhase[index]
             let name = (entry.fault?.rawValue ?? "baseline").padding(toLength: 18, withPad: " ", startingAt: 0)
             print(String(
                 format: "%5d  %@ %5d  %7d  %6d  %4d  %3d  %8.1fs  %8.2fs  %7.0f", index, name as NSString,
@@ -137,8 +139,8 @@ struct BenchChaos: AsyncParsableCommand {
             "duplicates": .number(JSONNumber(total.duplicates)), "dead_letters_expected": .number(JSONNumber(total.invalid)),
             "dead_letters_stored": .number(JSONNumber(deadLettersStored)), "seed": .string(String(seed)),
             "faults": .array(order.map { .string($0.rawValue) }),
-            "phases": .array(report.enumerated().map { index, entry in
-                let figures = ledger.figures(phase: index)
+            "phases": .array(phasesRun.enumerated().map { index, entry in
+                let figures = figuresByPhase[index]
                 return [
                     "fault": .string(entry.fault?.rawValue ?? "baseline"), "sent": .number(JSONNumber(figures.sent)),
                     "lost": .number(JSONNumber(figures.lostCopies)), "duplicates": .number(JSONNumber(figures.duplicates)),
@@ -300,19 +302,18 @@ actor ChaosHub {
     private var routerURL = ""
     private var opsURL = ""
 
-    init(scripts: ChaosScripts, store: String, state: String) async throws {
+    init(scripts: ChaosScripts, store: String, state: String) {
         self.scripts = scripts
         self.store = store
         self.state = state
     }
 
+    /// Two routers and the operations server, each ready.
     func start() async throws {
-        routerURL = try await scripts.urls("drehscheibe-router")
-        opsURL = try await scripts.urls("drehscheibe-ops")
-        try await writeOperators()
-        for index in 0..<2 { try await startRouter(index) }
+        try await prepare()
         try await startOps()
-        for port in [9611, 9612, BenchChaos.opsPort] { try await Self.waitReady(port: port) }
+        try await startRouters(2)
+        try await Self.waitReady(port: BenchChaos.opsPort)
     }
 
     /// Logins and the operators file, without starting anything.
@@ -388,12 +389,4 @@ actor ChaosHub {
 /// Progress on standard error, as it happens (the table and the JSON go to standard output).
 func progress(_ line: String) {
     FileHandle.standardError.write(Data(("chaos: " + line + "\n").utf8))
-}
-
-extension Sequence where Element: Sendable {
-    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
-        var result: [T] = []
-        for element in self { result.append(try await transform(element)) }
-        return result
-    }
 }

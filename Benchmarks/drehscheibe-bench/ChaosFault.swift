@@ -1,9 +1,5 @@
 import Foundation
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// One fault the chaos suite injects while case traffic flows (issue 20): what a federal
 /// deployment must survive without losing or duplicating a case message.
 enum ChaosFault: String, CaseIterable, Sendable {
@@ -50,42 +46,20 @@ struct ChaosScripts: Sendable {
     /// keep an inherited descriptor open long after the script exited.
     @discardableResult
     func run(_ script: String, _ arguments: [String]) async throws -> String {
-        try await runOnThread { () -> Result<String, BenchError> in
-            let base = FileManager.default.temporaryDirectory.appendingPathComponent("chaos-\(UUID().uuidString)")
-            let (outPath, errPath) = (base.path + ".out", base.path + ".err")
-            FileManager.default.createFile(atPath: outPath, contents: nil)
-            FileManager.default.createFile(atPath: errPath, contents: nil)
-            defer {
-                try? FileManager.default.removeItem(atPath: outPath)
-                try? FileManager.default.removeItem(atPath: errPath)
-            }
-            // posix_spawn and waitpid, not Foundation's Process: its reaping missed a script that
-            // had started a broker node in the background, and the suite hung on a zombie.
-            var actions = posix_spawn_file_actions_t()
-            posix_spawn_file_actions_init(&actions)
-            defer { posix_spawn_file_actions_destroy(&actions) }
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-            posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_TRUNC, 0o600)
-            posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_TRUNC, 0o600)
-            var argv = ([script] + arguments).map { strdup($0) } + [nil]
-            var env = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-            defer {
-                argv.forEach { free($0) }
-                env.forEach { free($0) }
-            }
-            var pid: pid_t = 0
-            let spawned = posix_spawn(&pid, script, &actions, nil, &argv, &env)
-            guard spawned == 0 else { return .failure(BenchError("cannot run \(script): \(String(cString: strerror(spawned)))")) }
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-            let exitCode = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-            let text = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("chaos-\(UUID().uuidString)").path
+        let (outPath, errPath) = (base + ".out", base + ".err")
+        defer {
+            try? FileManager.default.removeItem(atPath: outPath)
+            try? FileManager.default.removeItem(atPath: errPath)
+        }
+        let pid = try spawn(script, arguments, environment: ProcessInfo.processInfo.environment, output: .files(output: outPath, errors: errPath))
+        let status = await waitForExit(pid)
+        let exitCode = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        guard exitCode == 0 else {
             let problems = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
-            guard exitCode == 0 else {
-                return .failure(BenchError("\(URL(fileURLWithPath: script).lastPathComponent) \(arguments.joined(separator: " ")) exited \(exitCode): \(problems.suffix(600))"))
-            }
-            return .success(text)
-        }.get()
+            throw BenchError("\(URL(fileURLWithPath: script).lastPathComponent) \(arguments.joined(separator: " ")) exited \(exitCode): \(problems.suffix(600))")
+        }
+        return (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
     }
 
     /// The cluster's URLs (comma-separated) for a broker user.

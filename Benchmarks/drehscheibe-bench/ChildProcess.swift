@@ -24,32 +24,12 @@ struct BenchChild: Sendable {
     /// Starts `drehscheibe` with `arguments`, output appended to `log`.
     init(arguments: [String], environment: [String: String], log: String) throws {
         let executable = "/usr/bin/setpriv"
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
         var merged = ProcessInfo.processInfo.environment
         for (key, value) in environment { merged[key] = value }
-        var argv = ([executable, "--pdeathsig", "TERM", "--", Self.drehscheibe] + arguments).map { strdup($0) } + [nil]
-        var env = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            env.forEach { free($0) }
-        }
-        var pid: pid_t = 0
-        let status = posix_spawn(&pid, executable, &actions, nil, &argv, &env)
-        guard status == 0 else { throw BenchError("could not start \(executable): \(String(cString: strerror(status)))") }
+        let pid = try spawn(executable, ["--pdeathsig", "TERM", "--", Self.drehscheibe] + arguments, environment: merged, output: .appending(to: log))
         self.pid = pid
         self.log = log
-        exited = Task { [pid] in
-            await runOnThread {
-                var status: Int32 = 0
-                while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-                return status
-            }
-        }
+        exited = Task { await waitForExit(pid) }
     }
 
     func terminate() async -> Int32 {
@@ -86,6 +66,49 @@ struct BenchChild: Sendable {
 
     /// User and system CPU time the child used so far.
     var cpuSeconds: Double? { BenchReport.cpuSeconds(pid: pid) }
+}
+
+/// Where a spawned process writes: both streams appended to one log, or each truncated into a file.
+enum SpawnOutput {
+    case appending(to: String)
+    case files(output: String, errors: String)
+}
+
+/// Starts `executable` with posix_spawn (standard input /dev/null) and returns its pid.
+/// posix_spawn and ``waitForExit(_:)`` rather than Foundation's Process: its reaping missed a
+/// script that had started a broker node in the background, and the chaos suite hung on it.
+func spawn(_ executable: String, _ arguments: [String], environment: [String: String], output: SpawnOutput) throws -> pid_t {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    switch output {
+    case .appending(let log):
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    case .files(let out, let errors):
+        posix_spawn_file_actions_addopen(&actions, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, errors, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    }
+    var argv = ([executable] + arguments).map { strdup($0) } + [nil]
+    var env = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer {
+        argv.forEach { free($0) }
+        env.forEach { free($0) }
+    }
+    var pid: pid_t = 0
+    let status = posix_spawn(&pid, executable, &actions, nil, &argv, &env)
+    guard status == 0 else { throw BenchError("could not start \(executable): \(String(cString: strerror(status)))") }
+    return pid
+}
+
+/// Waits (on a thread of its own) until `pid` exits; its wait status.
+func waitForExit(_ pid: pid_t) async -> Int32 {
+    await runOnThread {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        return status
+    }
 }
 
 /// A child's wait status, once a watcher saw it exit.
