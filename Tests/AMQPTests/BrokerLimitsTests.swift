@@ -67,17 +67,8 @@ struct BrokerLimitsTests {
 
     @Test("a client certificate naming a hub user but issued by another CA cannot log in")
     func foreignCertificate() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("drehscheibe-foreign-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let (directory, key, certificate) = try foreignClientCertificate()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let key = directory.appendingPathComponent("client.key").path
-        let certificate = directory.appendingPathComponent("client.pem").path
-        // Self-signed, with the common name of the node's certificate user.
-        let openssl = try Command.run("/usr/bin/openssl", [
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=drehscheibe-tls-client",
-            "-keyout", key, "-out", certificate,
-        ])
-        #expect(openssl.status == 0)
         let configuration = ConnectionConfiguration(
             host: "localhost", port: try TestBroker.amqpsPort(), virtualHost: "/", authentication: .external,
             tls: TLSConfiguration(

@@ -71,14 +71,8 @@ struct ProductionProfileTests {
             tls: TLSConfiguration(caFile: "\(Self.tls)/ca.pem", certificateFile: "\(Self.tls)/client.pem", keyFile: "\(Self.tls)/client.key"),
             connectionName: "production-external", recovery: .disabled)
         await (try await Connection.connect(external)).close()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("drehscheibe-foreign-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let (directory, key, certificate) = try foreignClientCertificate()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let (key, certificate) = (directory.appendingPathComponent("c.key").path, directory.appendingPathComponent("c.pem").path)
-        let made = try Command.run("/usr/bin/openssl", [
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=drehscheibe-tls-client", "-keyout", key, "-out", certificate,
-        ])
-        #expect(made.status == 0)
         var foreign = external
         foreign.tls?.certificateFile = certificate
         foreign.tls?.keyFile = key

@@ -41,3 +41,18 @@ extension Consumer {
     }
 }
 
+
+/// A client certificate with the common name of the hub's certificate user, self-signed (not
+/// issued by the hub CA): the login a foreign CA would make possible. Remove `directory` after use.
+func foreignClientCertificate() throws -> (directory: URL, key: String, certificate: String) {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("drehscheibe-foreign-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let key = directory.appendingPathComponent("client.key").path
+    let certificate = directory.appendingPathComponent("client.pem").path
+    let openssl = try Command.run("/usr/bin/openssl", [
+        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=drehscheibe-tls-client",
+        "-keyout", key, "-out", certificate,
+    ])
+    guard openssl.status == 0 else { throw TestBrokerError(message: "openssl req: \(openssl.errorOutput)") }
+    return (directory, key, certificate)
+}
